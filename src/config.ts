@@ -1,0 +1,172 @@
+// Environment → one typed, validated Config. The only module that reads process.env (via main.ts).
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().min(1).optional());
+
+/** The environment variables crm-ai reads, with their defaults. The README's configuration table mirrors this. */
+export const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port.default(5001),
+    DATA_DIR: z.string().default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
+    ),
+    REDIS_ENABLED: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
+    REDIS_HOST: z.string().default('localhost'),
+    REDIS_PORT: port.default(6379),
+    REDIS_PASSWORD: optionalString,
+    REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
+    VECTOR_DB_BACKEND: z.enum(['local', 'pinecone', 'milvus']).default('local'),
+    PINECONE_API_KEY: optionalString,
+    MILVUS_ADDRESS: optionalString,
+    OPENAI_API_KEY: optionalString,
+    TOGETHER_AI_API_KEY: optionalString,
+    REPLICATE_API_TOKEN: optionalString,
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+    BOOTSTRAP_DEMO: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
+  })
+  .superRefine((env, context) => {
+    if (env.VECTOR_DB_BACKEND === 'pinecone' && !env.PINECONE_API_KEY) {
+      context.addIssue({
+        code: 'custom',
+        path: ['PINECONE_API_KEY'],
+        message: 'is required when VECTOR_DB_BACKEND=pinecone',
+      });
+    }
+    if (env.VECTOR_DB_BACKEND === 'milvus' && !env.MILVUS_ADDRESS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['MILVUS_ADDRESS'],
+        message: 'is required when VECTOR_DB_BACKEND=milvus',
+      });
+    }
+  });
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface RedisConfig {
+  url: string;
+  /** Shown in logs and /ready without the password. */
+  displayUrl: string;
+}
+
+export interface Config {
+  env: Environment['NODE_ENV'];
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: Environment['LOG_LEVEL'];
+  database:
+    | { engine: 'sqlite'; file: string }
+    | { engine: 'postgres'; url: string; poolSize: number; schema?: string };
+  redis: RedisConfig | undefined;
+  vector: { backend: Environment['VECTOR_DB_BACKEND']; pineconeApiKey?: string; milvusAddress?: string };
+  providers: { openAiApiKey?: string; togetherApiKey?: string; replicateApiToken?: string };
+  http: { bodyLimitBytes: number; rateLimitPerMinute: number };
+  bootstrapDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const parsed = environmentSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    dataDir,
+    logLevel: env.LOG_LEVEL,
+    database: env.DATABASE_URL
+      ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : { engine: 'sqlite', file: path.join(dataDir, 'crm-ai.sqlite') },
+    redis: resolveRedis(env),
+    vector: {
+      backend: env.VECTOR_DB_BACKEND,
+      pineconeApiKey: env.PINECONE_API_KEY,
+      milvusAddress: env.MILVUS_ADDRESS,
+    },
+    providers: {
+      openAiApiKey: env.OPENAI_API_KEY,
+      togetherApiKey: env.TOGETHER_AI_API_KEY,
+      replicateApiToken: env.REPLICATE_API_TOKEN,
+    },
+    http: { bodyLimitBytes: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
+    bootstrapDemo: env.BOOTSTRAP_DEMO,
+  };
+}
+
+/**
+ * REDIS_URL wins; otherwise the mission's REDIS_ENABLED/HOST/PORT/PASSWORD/DB. REDIS_ENABLED=false turns
+ * Redis off even when REDIS_URL is set, so one flag disables it everywhere.
+ */
+function resolveRedis(env: Environment): RedisConfig | undefined {
+  if (env.REDIS_ENABLED === false) return undefined;
+  if (env.REDIS_URL) return { url: env.REDIS_URL, displayUrl: redactUrl(env.REDIS_URL) };
+  if (env.REDIS_ENABLED !== true) return undefined;
+  const auth = env.REDIS_PASSWORD ? `:${encodeURIComponent(env.REDIS_PASSWORD)}@` : '';
+  const url = `redis://${auth}${env.REDIS_HOST}:${env.REDIS_PORT}/${env.REDIS_DB}`;
+  return { url, displayUrl: redactUrl(url) };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/** What `npm run production` needs before it will start: a shared database and Redis. */
+export function productionProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.database.engine !== 'postgres') {
+    problems.push('DATABASE_URL: production mode needs PostgreSQL (set DATABASE_URL=postgres://...)');
+  }
+  if (!config.redis) {
+    problems.push(
+      'REDIS_URL: production mode needs Redis (set REDIS_URL or REDIS_ENABLED=true with REDIS_HOST)',
+    );
+  }
+  return problems;
+}

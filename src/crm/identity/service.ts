@@ -1,0 +1,190 @@
+// Who may call the API: users, their tokens, workspaces and the role each user holds in each workspace.
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../platform/errors.ts';
+import type { Role } from '../../platform/http/roles.ts';
+import { CrmError } from '../errors.ts';
+import type { IdentityRepository, TokenOwner, User, Workspace } from './repository.ts';
+import { displayPrefix, generateToken, hashToken } from './tokens.ts';
+
+/** last_used_at is a hint for humans; writing it at most once a minute keeps reads free of writes. */
+const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+
+export interface Principal {
+  userId: string;
+  email: string;
+  tokenId: string;
+}
+
+export interface WorkspaceAccess {
+  workspace: Workspace;
+  role: Role;
+}
+
+export interface IssuedToken {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  /** The secret itself: returned once, never stored. */
+  token: string;
+}
+
+export class IdentityService {
+  constructor(
+    private readonly repository: IdentityRepository,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async authenticate(token: string): Promise<Principal> {
+    const owner: TokenOwner | undefined = await this.repository.findActiveTokenOwner(hashToken(token));
+    if (!owner) throw AppError.unauthorized('invalid or revoked token');
+    const now = this.now();
+    if (!owner.lastUsedAt || now.getTime() - Date.parse(owner.lastUsedAt) > TOKEN_TOUCH_INTERVAL_MS) {
+      await this.repository.touchToken(owner.tokenId, now.toISOString());
+    }
+    return { userId: owner.userId, email: owner.email, tokenId: owner.tokenId };
+  }
+
+  /** Not a member and no such workspace look the same from outside: both are 404. */
+  async access(userId: string, workspaceRef: string): Promise<WorkspaceAccess> {
+    const access = await this.repository.findMembership(userId, workspaceRef);
+    if (!access) throw CrmError.workspaceNotFound(workspaceRef);
+    return access;
+  }
+
+  async createUser(input: { email: string; name?: string }): Promise<User> {
+    const email = input.email.toLowerCase();
+    if (await this.repository.findUserByEmail(email)) throw CrmError.userExists(email);
+    const user = {
+      id: randomUUID(),
+      email,
+      name: input.name ?? email.split('@')[0]!,
+      createdAt: this.stamp(),
+    };
+    await this.repository.insertUser(user);
+    return user;
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    return this.repository.findUserByEmail(email.toLowerCase());
+  }
+
+  async getUser(userId: string): Promise<User> {
+    const user = await this.repository.findUserById(userId);
+    if (!user) throw AppError.notFound(`user ${userId}`);
+    return user;
+  }
+
+  async issueToken(userId: string, name: string): Promise<IssuedToken> {
+    const token = generateToken();
+    const row = {
+      id: randomUUID(),
+      userId,
+      name,
+      tokenHash: hashToken(token),
+      tokenPrefix: displayPrefix(token),
+      createdAt: this.stamp(),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.repository.insertToken(row);
+    return { id: row.id, name, prefix: row.tokenPrefix, createdAt: row.createdAt, token };
+  }
+
+  async listTokens(userId: string) {
+    const tokens = await this.repository.listTokens(userId);
+    return tokens.map(({ tokenHash: _secret, userId: _owner, tokenPrefix, ...token }) => ({
+      ...token,
+      prefix: tokenPrefix,
+    }));
+  }
+
+  async revokeToken(userId: string, tokenId: string): Promise<void> {
+    const revoked = await this.repository.revokeToken(userId, tokenId, this.stamp());
+    if (!revoked) throw AppError.notFound(`active token ${tokenId}`);
+  }
+
+  async createWorkspace(input: { slug: string; name?: string; ownerUserId: string }): Promise<Workspace> {
+    return this.repository.transaction(async (repository) => {
+      if (await repository.findWorkspaceBySlug(input.slug)) throw CrmError.slugTaken(input.slug);
+      const workspace = {
+        id: randomUUID(),
+        slug: input.slug,
+        name: input.name ?? input.slug,
+        createdAt: this.stamp(),
+      };
+      await repository.insertWorkspace(workspace);
+      await repository.upsertMembership(workspace.id, input.ownerUserId, 'owner', workspace.createdAt);
+      return workspace;
+    });
+  }
+
+  async findWorkspaceBySlug(slug: string): Promise<Workspace | undefined> {
+    return this.repository.findWorkspaceBySlug(slug);
+  }
+
+  async listWorkspacesOf(userId: string) {
+    return this.repository.listWorkspacesOf(userId);
+  }
+
+  /** Adds a member by email, creating the user if needed, or changes an existing member's role. */
+  async setMember(workspaceId: string, input: { email: string; role: Role; name?: string }, actorRole: Role) {
+    return this.repository.transaction(async (repository) => {
+      const email = input.email.toLowerCase();
+      let user = await repository.findUserByEmail(email);
+      if (!user) {
+        user = { id: randomUUID(), email, name: input.name ?? email.split('@')[0]!, createdAt: this.stamp() };
+        await repository.insertUser(user);
+      }
+      const current = (await repository.listMembers(workspaceId)).find((member) => member.userId === user.id);
+      if ((input.role === 'owner' || current?.role === 'owner') && actorRole !== 'owner') {
+        throw AppError.forbidden('only an owner can grant or change the owner role');
+      }
+      if (
+        current?.role === 'owner' &&
+        input.role !== 'owner' &&
+        (await repository.countOwners(workspaceId)) <= 1
+      ) {
+        throw CrmError.lastOwner();
+      }
+      await repository.upsertMembership(workspaceId, user.id, input.role, this.stamp());
+      return { userId: user.id, email: user.email, name: user.name, role: input.role };
+    });
+  }
+
+  async removeMember(workspaceId: string, userId: string, actorRole: Role): Promise<void> {
+    await this.repository.transaction(async (repository) => {
+      const member = (await repository.listMembers(workspaceId)).find((m) => m.userId === userId);
+      if (!member) throw AppError.notFound(`member ${userId}`);
+      if (member.role === 'owner' && actorRole !== 'owner')
+        throw AppError.forbidden('only an owner can remove an owner');
+      if (member.role === 'owner' && (await repository.countOwners(workspaceId)) <= 1)
+        throw CrmError.lastOwner();
+      await repository.deleteMembership(workspaceId, userId);
+    });
+  }
+
+  async listMembers(workspaceId: string) {
+    return this.repository.listMembers(workspaceId);
+  }
+
+  /**
+   * First start on an empty database: an owner, a `demo` workspace and a token, so a new user can call the
+   * API at once. Returns undefined when the instance already has users.
+   */
+  async bootstrap(): Promise<{ user: User; workspace: Workspace; token: IssuedToken } | undefined> {
+    if ((await this.repository.countUsers()) > 0) return undefined;
+    const user = await this.createUser({ email: 'owner@localhost', name: 'Owner' });
+    const workspace = await this.createWorkspace({
+      slug: 'demo',
+      name: 'Demo workspace',
+      ownerUserId: user.id,
+    });
+    const token = await this.issueToken(user.id, 'bootstrap');
+    return { user, workspace, token };
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+}

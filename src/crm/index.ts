@@ -1,0 +1,30 @@
+// Wires the CRM module: identity (users, tokens, workspaces) and the six record types.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Platform } from '../platform/index.ts';
+import { IdentityRepository } from './identity/repository.ts';
+import { registerIdentityRoutes } from './identity/routes.ts';
+import { IdentityService } from './identity/service.ts';
+import type { IdentityTables } from './identity/tables.ts';
+import { RecordsRepository } from './records/repository.ts';
+import { registerRecordRoutes } from './records/routes.ts';
+import { RecordsService } from './records/service.ts';
+
+export interface Crm {
+  identity: IdentityService;
+  records: RecordsService;
+}
+
+export function createCrm(platform: Platform): Crm {
+  const db = platform.database.kysely;
+  return {
+    identity: new IdentityService(new IdentityRepository(db as Kysely<IdentityTables>)),
+    // biome-ignore lint/suspicious/noExplicitAny: record tables are addressed by name (see RecordsRepository)
+    records: new RecordsService(new RecordsRepository(db as Kysely<any>), platform.events),
+  };
+}
+
+export function registerCrmRoutes(app: FastifyInstance, crm: Crm): void {
+  registerIdentityRoutes(app, crm.identity);
+  registerRecordRoutes(app, crm.records);
+}

@@ -1,0 +1,230 @@
+// CRM record logic: create, batch import, read, list, update, delete, with link checks and change events.
+import { randomUUID } from 'node:crypto';
+import type { EventBus } from '../../platform/events.ts';
+import { CrmError } from '../errors.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type EntityType, entityTypes, type Link, type RecordRow } from './entity-types.ts';
+import type { ListQuery, RecordsRepository, SortSpec } from './repository.ts';
+
+export const MAX_BATCH_RECORDS = 5000;
+export const MAX_PAGE_SIZE = 500;
+
+export interface ListRequest {
+  equals: Record<string, string>;
+  ranges: ListQuery['ranges'];
+  text?: string;
+  sort: SortSpec;
+  cursor?: string;
+  limit: number;
+}
+
+export interface Page {
+  data: RecordRow[];
+  nextCursor: string | null;
+}
+
+export class RecordsService {
+  constructor(
+    private readonly repository: RecordsRepository,
+    private readonly events: EventBus,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async get(type: EntityType, workspaceId: string, id: string): Promise<RecordRow> {
+    const record = await this.repository.findById(type, workspaceId, id);
+    if (!record) throw CrmError.recordNotFound(type.name, id);
+    return record;
+  }
+
+  /** Records of one type by id, in one query; missing ids are simply absent. */
+  async getMany(type: EntityType, workspaceId: string, ids: readonly string[]): Promise<RecordRow[]> {
+    return this.repository.findByIds(type, workspaceId, ids);
+  }
+
+  async list(type: EntityType, workspaceId: string, request: ListRequest): Promise<Page> {
+    const after = request.cursor ? decodeCursor(request.cursor, request.sort) : undefined;
+    // One extra row tells whether another page exists without a count query.
+    const rows = await this.repository.list(type, workspaceId, {
+      ...request,
+      after,
+      limit: request.limit + 1,
+    });
+    const data = rows.slice(0, request.limit);
+    const last = data.at(-1);
+    const nextCursor =
+      rows.length > request.limit && last
+        ? encodeCursor(request.sort, last[request.sort.field], last.id)
+        : null;
+    return { data, nextCursor };
+  }
+
+  async count(type: EntityType, workspaceId: string): Promise<number> {
+    return this.repository.count(type, workspaceId);
+  }
+
+  async create(type: EntityType, workspaceId: string, input: Record<string, unknown>): Promise<RecordRow> {
+    const [record] = await this.createMany(type, workspaceId, [input]);
+    return record!;
+  }
+
+  /** All-or-nothing: every record is checked before anything is written, and all are written in one transaction. */
+  async createMany(
+    type: EntityType,
+    workspaceId: string,
+    inputs: readonly Record<string, unknown>[],
+  ): Promise<RecordRow[]> {
+    if (inputs.length > MAX_BATCH_RECORDS) throw CrmError.batchTooLarge(inputs.length, MAX_BATCH_RECORDS);
+    const now = this.now().toISOString();
+    const records = inputs.map((input) =>
+      withEveryColumn(type, {
+        ...type.prepareCreate(normalizeTimestamps(type, input), now),
+        id: (input.id as string | undefined) ?? randomUUID(),
+        workspaceId,
+        custom: input.custom ?? {},
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+
+    const seen = new Set<string>();
+    const duplicates = records.flatMap((record, index) => {
+      if (seen.has(record.id)) return [{ index, id: record.id }];
+      seen.add(record.id);
+      return [];
+    });
+    if (duplicates.length > 0) throw CrmError.duplicateIds(duplicates);
+
+    await this.repository.transaction(async (repository) => {
+      const taken = await repository.existingIds(type, workspaceId, [...seen]);
+      if (taken.size > 0) throw CrmError.idsTaken(type.name, [...taken]);
+      await assertLinksExist(repository, type, workspaceId, records);
+      await repository.insertMany(type, records);
+    });
+    for (const record of records) {
+      this.events.emit('entity.changed', {
+        kind: 'created',
+        workspaceId,
+        entityType: type.name,
+        entityId: record.id,
+        record,
+      });
+    }
+    return records;
+  }
+
+  /**
+   * Writes complete records as they are, history included (timestamps, stage history, closed dates): the
+   * path for trusted imports such as the demo seeder. Records are not re-derived; links are still checked.
+   */
+  async importRecords(type: EntityType, workspaceId: string, records: readonly RecordRow[]): Promise<void> {
+    const owned = records.map((record) => ({ ...record, workspaceId }));
+    await this.repository.transaction(async (repository) => {
+      await assertLinksExist(repository, type, workspaceId, owned);
+      await repository.insertMany(type, owned);
+    });
+    for (const record of owned) {
+      this.events.emit('entity.changed', {
+        kind: 'created',
+        workspaceId,
+        entityType: type.name,
+        entityId: record.id,
+        record,
+      });
+    }
+  }
+
+  async update(
+    type: EntityType,
+    workspaceId: string,
+    id: string,
+    patch: Record<string, unknown>,
+  ): Promise<RecordRow> {
+    const updated = await this.repository.transaction(async (repository) => {
+      const existing = await repository.findById(type, workspaceId, id);
+      if (!existing) throw CrmError.recordNotFound(type.name, id);
+      const now = this.now().toISOString();
+      const changes = {
+        ...type.prepareUpdate(existing, normalizeTimestamps(type, patch), now),
+        updatedAt: now,
+      };
+      const merged = { ...existing, ...changes } as RecordRow;
+      await assertLinksExist(repository, type, workspaceId, [merged]);
+      await repository.update(type, workspaceId, id, changes);
+      return merged;
+    });
+    this.events.emit('entity.changed', {
+      kind: 'updated',
+      workspaceId,
+      entityType: type.name,
+      entityId: id,
+      record: updated,
+    });
+    return updated;
+  }
+
+  async delete(type: EntityType, workspaceId: string, id: string): Promise<void> {
+    const deleted = await this.repository.delete(type, workspaceId, id);
+    if (!deleted) throw CrmError.recordNotFound(type.name, id);
+    this.events.emit('entity.changed', { kind: 'deleted', workspaceId, entityType: type.name, entityId: id });
+  }
+}
+
+/** A created record reads exactly as it will when fetched: fields not given are null. */
+function withEveryColumn(type: EntityType, record: Record<string, unknown>): RecordRow {
+  const complete: Record<string, unknown> = {};
+  for (const column of type.columns) complete[column] = record[column] ?? null;
+  return complete as RecordRow;
+}
+
+/** One stored form for timestamps (UTC, milliseconds) so that text comparison orders them on SQLite too. */
+function normalizeTimestamps(type: EntityType, input: Record<string, unknown>): Record<string, unknown> {
+  if (!type.timestampFields.some((field) => typeof input[field] === 'string')) return input;
+  const normalized = { ...input };
+  for (const field of type.timestampFields) {
+    const value = normalized[field];
+    if (typeof value === 'string') normalized[field] = new Date(value).toISOString();
+  }
+  return normalized;
+}
+
+/**
+ * A record may only point at records of its own workspace. Checked in the writing transaction, one query
+ * per linked type, so a batch of thousands costs a handful of queries.
+ */
+async function assertLinksExist(
+  repository: RecordsRepository,
+  type: EntityType,
+  workspaceId: string,
+  records: readonly RecordRow[],
+): Promise<void> {
+  const wanted = new Map<EntityType, Set<string>>();
+  const want = (target: EntityType, id: string) => {
+    const ids = wanted.get(target) ?? new Set<string>();
+    ids.add(id);
+    wanted.set(target, ids);
+  };
+  for (const [index, record] of records.entries()) {
+    for (const link of type.links) {
+      const id = record[link.idField] as string | null | undefined;
+      const targetName = linkTarget(link, record);
+      if ((id == null) !== (targetName == null)) {
+        throw CrmError.incompleteLink(
+          index,
+          link.idField,
+          'typeField' in link ? link.typeField : link.idField,
+        );
+      }
+      if (id != null && targetName != null) want(entityTypes[targetName as keyof typeof entityTypes], id);
+    }
+  }
+  for (const [target, ids] of wanted) {
+    const found = await repository.existingIds(target, workspaceId, [...ids]);
+    const missing = [...ids].filter((id) => !found.has(id));
+    if (missing.length > 0) throw CrmError.linkedRecordsMissing(target.name, missing);
+  }
+}
+
+function linkTarget(link: Link, record: RecordRow): string | null | undefined {
+  if ('type' in link) return record[link.idField] == null ? null : link.type;
+  return record[link.typeField] as string | null | undefined;
+}

@@ -1,0 +1,176 @@
+// The crm-ai command line: serve, migrate, seed, and user/workspace/token administration.
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { buildApp } from './app.ts';
+import { type Config, ConfigError, loadConfig, productionProblems } from './config.ts';
+import { createCrm } from './crm/index.ts';
+import { seedWorkspace } from './crm/seed/seed.ts';
+import { roles } from './platform/http/roles.ts';
+import { createPlatform, type Platform } from './platform/index.ts';
+import { createLogger } from './platform/logger.ts';
+
+function readConfig(): Config {
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  return loadConfig(process.env);
+}
+
+/** Runs a command against the platform (database migrated) and closes it afterwards. */
+async function withPlatform<T>(work: (platform: Platform) => Promise<T>): Promise<T> {
+  const config = readConfig();
+  const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));
+  try {
+    return await work(platform);
+  } finally {
+    await platform.close();
+  }
+}
+
+async function serve(options: { production?: boolean }): Promise<void> {
+  const config = readConfig();
+  if (options.production) {
+    const problems = productionProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  const { app, crm } = await buildApp(config);
+  const bootstrap = config.bootstrapDemo ? await crm.identity.bootstrap() : undefined;
+  const address = await app.listen({ host: config.host, port: config.port });
+
+  // Printed to the terminal, not the log: the one moment the secret is shown.
+  if (bootstrap) {
+    process.stdout.write(
+      [
+        '',
+        'crm-ai initialised a new instance:',
+        `  user       ${bootstrap.user.email} (owner)`,
+        `  workspace  ${bootstrap.workspace.slug} (${bootstrap.workspace.id})`,
+        `  API token  ${bootstrap.token.token}`,
+        '  This token is shown once. Keep it; create more with `npx crm-ai tokens create`.',
+        `  Try: curl -H "Authorization: Bearer ${bootstrap.token.token}" ${address}/api/workspaces/demo/contacts`,
+        '',
+      ].join('\n'),
+    );
+  }
+  process.stdout.write(`crm-ai listening on ${address} (API at ${address}/api, docs at ${address}/docs)\n`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const forced = setTimeout(() => {
+      app.log.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    forced.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+const program = new Command('crm-ai').description('Self-hostable AI layer for a CRM').showHelpAfterError();
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the HTTP API (port 5001 by default)')
+  .option('--production', 'refuse to start without PostgreSQL and Redis')
+  .action(serve);
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(() =>
+    withPlatform(async () => {
+      process.stdout.write('database is at the latest migration\n');
+    }),
+  );
+
+const users = program.command('users').description('manage users');
+users
+  .command('create')
+  .requiredOption('--email <email>')
+  .option('--name <name>')
+  .action((options: { email: string; name?: string }) =>
+    withPlatform(async (platform) => {
+      const user = await createCrm(platform).identity.createUser(options);
+      process.stdout.write(`${JSON.stringify(user)}\n`);
+    }),
+  );
+
+const workspaces = program.command('workspaces').description('manage workspaces');
+workspaces
+  .command('create')
+  .requiredOption('--slug <slug>')
+  .requiredOption('--owner <email>', 'email of an existing user who becomes the owner')
+  .option('--name <name>')
+  .action((options: { slug: string; owner: string; name?: string }) =>
+    withPlatform(async (platform) => {
+      const { identity } = createCrm(platform);
+      const owner = await identity.findUserByEmail(options.owner);
+      if (!owner) throw new Error(`no user ${options.owner}; create it with \`crm-ai users create\``);
+      const workspace = await identity.createWorkspace({
+        slug: options.slug,
+        name: options.name,
+        ownerUserId: owner.id,
+      });
+      process.stdout.write(`${JSON.stringify(workspace)}\n`);
+    }),
+  );
+workspaces
+  .command('add-member')
+  .requiredOption('--workspace <slug>')
+  .requiredOption('--email <email>')
+  .addOption(new Option('--role <role>').choices([...roles]).default('member'))
+  .action((options: { workspace: string; email: string; role: (typeof roles)[number] }) =>
+    withPlatform(async (platform) => {
+      const { identity } = createCrm(platform);
+      const workspace = await identity.findWorkspaceBySlug(options.workspace);
+      if (!workspace) throw new Error(`no workspace ${options.workspace}`);
+      const member = await identity.setMember(workspace.id, options, 'owner');
+      process.stdout.write(`${JSON.stringify(member)}\n`);
+    }),
+  );
+
+const tokens = program.command('tokens').description('manage API tokens');
+tokens
+  .command('create')
+  .requiredOption('--email <email>', 'the user the token acts as')
+  .option('--name <name>', 'a label to tell tokens apart', 'cli')
+  .action((options: { email: string; name: string }) =>
+    withPlatform(async (platform) => {
+      const { identity } = createCrm(platform);
+      const user = await identity.findUserByEmail(options.email);
+      if (!user) throw new Error(`no user ${options.email}`);
+      const issued = await identity.issueToken(user.id, options.name);
+      process.stdout.write(`${issued.token}\n`);
+    }),
+  );
+
+program
+  .command('seed')
+  .description('generate a realistic, deterministic demo workspace')
+  .option('--workspace <slug>', 'workspace to fill (created if missing)', 'demo')
+  .option('--size <records>', 'total number of records', (value) => Number.parseInt(value, 10), 10_000)
+  .option(
+    '--seed <number>',
+    'random seed; the same seed gives the same data',
+    (value) => Number.parseInt(value, 10),
+    42,
+  )
+  .option('--no-progress', 'no progress bar')
+  .action((options: { workspace: string; size: number; seed: number; progress: boolean }) =>
+    withPlatform(async (platform) => {
+      const summary = await seedWorkspace(platform, createCrm(platform), options);
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    }),
+  );
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`crm-ai: ${error.message}\n`);
+  } else {
+    process.stderr.write(`crm-ai: ${(error as Error).message ?? error}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+// Kysely over SQLite (better-sqlite3, WAL) or PostgreSQL (pg pool): one query API for both engines.
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../../config.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+/** A database handle: typed queries plus what code needs to know about the engine under it. */
+export interface Database<Schema = unknown> {
+  readonly engine: Engine;
+  readonly kysely: Kysely<Schema>;
+  /** Cheap round trip used by /ready. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PG_TIMESTAMPTZ = 1184;
+const PG_TIMESTAMP = 1114;
+const PG_DATE = 1082;
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+
+/**
+ * Rows must read the same on both engines: timestamps as ISO-8601 strings (SQLite stores them as text),
+ * dates as YYYY-MM-DD, counts and numerics as JS numbers instead of pg's strings.
+ */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP)
+      return (value: string) => new Date(value).toISOString();
+    if (oid === PG_DATE) return (value: string) => value;
+    if (oid === PG_INT8 || oid === PG_NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export function createDatabase<Schema>(databaseConfig: Config['database']): Database<Schema> {
+  if (databaseConfig.engine === 'sqlite') return createSqlite<Schema>(databaseConfig.file);
+  return createPostgres<Schema>(databaseConfig.url, databaseConfig.poolSize, databaseConfig.schema);
+}
+
+function createSqlite<Schema>(file: string): Database<Schema> {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const connection = new SQLite(file);
+  // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes in WAL mode.
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Schema>({
+    dialect: new SqliteDialect({ database: connection }),
+    plugins: [new CamelCasePlugin()],
+  });
+  return {
+    engine: 'sqlite',
+    kysely,
+    async ping() {
+      await sql`select 1`.execute(kysely);
+    },
+    async close() {
+      await kysely.destroy();
+    },
+  };
+}
+
+function createPostgres<Schema>(url: string, poolSize: number, schema?: string): Database<Schema> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: pgTypes,
+    connectionTimeoutMillis: 5_000,
+    // A schema per test run (or per deployment) without touching the connection string.
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection (database restart) must not crash the process; the next
+  // checkout reconnects.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Schema>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
+  return {
+    engine: 'postgres',
+    kysely,
+    async ping() {
+      await sql`select 1`.execute(kysely);
+    },
+    async close() {
+      await kysely.destroy();
+    },
+  };
+}

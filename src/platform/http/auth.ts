@@ -1,0 +1,111 @@
+// Bearer-token authentication and per-workspace role checks for every /api route.
+// Routes say what they need in their config ({ public: true } or { role: 'admin' }); the default is
+// viewer for reads and member for writes, so a new route is never open by accident.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { AppError } from '../errors.ts';
+import { type Role, roleAllows } from './roles.ts';
+
+export interface Principal {
+  userId: string;
+  email: string;
+  tokenId: string;
+}
+
+export interface WorkspaceContext {
+  id: string;
+  slug: string;
+  name: string;
+  role: Role;
+}
+
+/** What the HTTP layer needs from whoever owns users and workspaces. */
+export interface Authenticator {
+  authenticate(token: string): Promise<Principal>;
+  access(
+    userId: string,
+    workspaceRef: string,
+  ): Promise<{ workspace: Omit<WorkspaceContext, 'role'>; role: Role }>;
+}
+
+export interface RouteAccess {
+  /** No token needed (health, docs). */
+  public?: boolean;
+  /** The least role the caller must hold in the route's :workspaceId. */
+  role?: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    workspace: WorkspaceContext | null;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+/** Failed token attempts allowed per client address per window before it gets 429s. */
+const FAILED_AUTH_LIMIT = 30;
+const FAILED_AUTH_WINDOW_MS = 60_000;
+
+export function registerAuth(app: FastifyInstance, authenticator: Authenticator): void {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('workspace', null);
+  // Guessing tokens is bounded per address even when every guess is a new token (the per-token rate limit
+  // would give each guess a fresh budget).
+  const failures = new LRUCache<string, { count: number; since: number }>({ max: 10_000 });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (access?.public || !request.routeOptions.url?.startsWith('/api')) return;
+
+    const failure = failures.get(request.ip);
+    const now = Date.now();
+    if (failure && now - failure.since < FAILED_AUTH_WINDOW_MS && failure.count >= FAILED_AUTH_LIMIT) {
+      throw new AppError('RATE_LIMITED', 429, 'too many failed authentication attempts; wait a minute');
+    }
+    try {
+      request.principal = await authenticator.authenticate(bearerToken(request));
+    } catch (error) {
+      if (error instanceof AppError && error.statusCode === 401) {
+        const fresh = !failure || now - failure.since >= FAILED_AUTH_WINDOW_MS;
+        failures.set(
+          request.ip,
+          fresh ? { count: 1, since: now } : { count: failure.count + 1, since: failure.since },
+        );
+      }
+      throw error;
+    }
+
+    const workspaceRef = (request.params as Record<string, string> | undefined)?.workspaceId;
+    if (workspaceRef === undefined) return;
+    const { workspace, role } = await authenticator.access(request.principal.userId, workspaceRef);
+    request.workspace = { ...workspace, role };
+    const needed =
+      access?.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'member');
+    if (!roleAllows(role, needed)) {
+      throw AppError.forbidden(
+        `this needs the ${needed} role in workspace ${workspace.slug}; you are ${role}`,
+      );
+    }
+  });
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match) throw AppError.unauthorized('send Authorization: Bearer <token>');
+  return match[1]!;
+}
+
+/** The route's workspace, resolved and authorised by the hook above. */
+export function workspaceOf(request: FastifyRequest): WorkspaceContext {
+  if (!request.workspace) throw new Error(`route ${request.routeOptions.url} has no :workspaceId parameter`);
+  return request.workspace;
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw AppError.unauthorized();
+  return request.principal;
+}

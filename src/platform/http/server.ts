@@ -1,0 +1,154 @@
+// The Fastify server: zod validation and serialisation, OpenAPI, rate limits, errors, health and readiness.
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Platform } from '../index.ts';
+import { type Authenticator, registerAuth } from './auth.ts';
+import { registerErrorHandling } from './error-handler.ts';
+
+export interface EndpointListing {
+  method: string;
+  path: string;
+  summary?: string;
+}
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    endpoints: EndpointListing[];
+    readinessChecks: ReadinessCheck[];
+  }
+}
+
+export async function createHttpServer(
+  platform: Platform,
+  authenticator: Authenticator,
+): Promise<FastifyInstance> {
+  const { config, log } = platform;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Long enough for a 5,000-record import on a slow disk; in-flight requests finish on shutdown.
+    requestTimeout: 120_000,
+    return503OnClosing: true,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'crm-ai',
+        version: '0.1.0',
+        description: 'Semantic search, cache, AI agents and fine-tuning over a multi-tenant CRM.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  await app.register(rateLimit, {
+    max: config.http.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per token when one is sent (hashed: the key is kept in memory), per address otherwise.
+    keyGenerator: (request) => {
+      const header = request.headers.authorization;
+      return header ? createHash('sha256').update(header).digest('base64url') : request.ip;
+    },
+    allowList: (request) => !request.url.startsWith('/api'),
+  });
+
+  registerAuth(app, authenticator);
+
+  app.decorate('endpoints', [] as EndpointListing[]);
+  app.decorate('readinessChecks', [
+    { name: 'database', check: () => platform.database.ping() },
+  ] as ReadinessCheck[]);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api') || route.method === 'HEAD') return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      app.endpoints.push({ method, path: route.url, summary: route.schema?.summary as string | undefined });
+    }
+  });
+
+  app.get(
+    '/health',
+    { config: { access: { public: true } }, schema: { hide: true }, logLevel: 'warn' },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/ready',
+    { config: { access: { public: true } }, schema: { hide: true }, logLevel: 'warn' },
+    async (_request, reply) => {
+      const checks: Record<string, 'ok' | string> = {};
+      await Promise.all(
+        app.readinessChecks.map(async ({ name, check }) => {
+          try {
+            await check();
+            checks[name] = 'ok';
+          } catch (error) {
+            checks[name] = `failing: ${(error as Error).message}`;
+          }
+        }),
+      );
+      const ready = Object.values(checks).every((state) => state === 'ok');
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    },
+  );
+
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api',
+    {
+      config: { access: { public: true } },
+      schema: {
+        summary: 'List every API endpoint',
+        tags: ['meta'],
+        response: {
+          200: z.object({
+            name: z.string(),
+            docs: z.string(),
+            openapi: z.string(),
+            endpoints: z.array(
+              z.object({ method: z.string(), path: z.string(), summary: z.string().optional() }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({
+      name: 'crm-ai',
+      docs: '/docs',
+      openapi: '/docs/json',
+      endpoints: [...app.endpoints].sort(
+        (a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method),
+      ),
+    }),
+  );
+
+  return app;
+}
