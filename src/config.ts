@@ -26,6 +26,13 @@ export const environmentSchema = z
         .optional(),
     ),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_SCHEMA: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase PostgreSQL schema name')
+        .optional(),
+    ),
     REDIS_URL: z.preprocess(
       emptyAsUndefined,
       z
@@ -116,7 +123,12 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     dataDir,
     logLevel: env.LOG_LEVEL,
     database: env.DATABASE_URL
-      ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      ? {
+          engine: 'postgres',
+          url: env.DATABASE_URL,
+          poolSize: env.DATABASE_POOL_SIZE,
+          schema: env.DATABASE_SCHEMA,
+        }
       : { engine: 'sqlite', file: path.join(dataDir, 'crm-ai.sqlite') },
     redis: resolveRedis(env),
     vector: {

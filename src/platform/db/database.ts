@@ -12,6 +12,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Database<Schema = unknown> {
   readonly engine: Engine;
   readonly kysely: Kysely<Schema>;
+  /** PostgreSQL schema the tables live in, when not the default search path. */
+  readonly schema?: string;
   /** Cheap round trip used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +87,7 @@ function createPostgres<Schema>(url: string, poolSize: number, schema?: string):
   return {
     engine: 'postgres',
     kysely,
+    schema,
     async ping() {
       await sql`select 1`.execute(kysely);
     },

@@ -1,5 +1,5 @@
 // Versioned migrations, run at start and by `crm-ai migrate`. Each migration is a module in ./migrations.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import type { Database, Engine } from './database.ts';
 import * as m001 from './migrations/001_core.ts';
@@ -18,6 +18,8 @@ export interface MigrationReport {
 }
 
 export async function migrateToLatest(database: Database): Promise<MigrationReport> {
+  if (database.schema)
+    await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
   const bound: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(migrations)) {
     bound[name] = {
@@ -28,6 +30,8 @@ export async function migrateToLatest(database: Database): Promise<MigrationRepo
   const migrator = new Migrator({
     db: database.kysely as Kysely<unknown>,
     provider: { getMigrations: async () => bound },
+    // Without this the migrator looks for its own tables in every schema and can find another one's.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;

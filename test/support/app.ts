@@ -1,0 +1,96 @@
+// Builds the real app on a test database, listening on a random port, plus builders that keep tests short.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Crm } from '../../src/crm/index.ts';
+import type { EventBus } from '../../src/platform/events.ts';
+import type { Role } from '../../src/platform/http/roles.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { ApiClient } from './client.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  crm: Crm;
+  events: EventBus;
+  baseUrl: string;
+  database: TestDatabase;
+  env: Record<string, string>;
+  /** A client with no token. */
+  anonymous: ApiClient;
+  as(token: string): ApiClient;
+  /** A new user with a token and a workspace it owns. */
+  newTenant(slug?: string): Promise<Tenant>;
+  /** A new user holding `role` in an existing workspace. */
+  newMember(workspaceId: string, role: Role): Promise<{ token: string; userId: string; api: ApiClient }>;
+  /** Stops the server; keeps the database unless drop is true. */
+  close(options?: { drop?: boolean }): Promise<void>;
+}
+
+export interface Tenant {
+  userId: string;
+  token: string;
+  workspaceId: string;
+  slug: string;
+  api: ApiClient;
+}
+
+let tenantCounter = 0;
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  database?: TestDatabase,
+  logDestination?: { write(line: string): void },
+): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
+  const fullEnv = {
+    LOG_LEVEL: 'silent',
+    BOOTSTRAP_DEMO: 'false',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...db.env,
+    ...env,
+  };
+  const config = loadConfig(fullEnv);
+  const { app, crm, platform } = await buildApp(config, createLogger(config, logDestination));
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const as = (token: string) => new ApiClient(address, token);
+
+  const testApp: TestApp = {
+    app,
+    crm,
+    events: platform.events,
+    baseUrl: address,
+    database: db,
+    env: fullEnv,
+    anonymous: new ApiClient(address),
+    as,
+    async newTenant(slug) {
+      tenantCounter += 1;
+      const name = slug ?? `ws-${process.pid}-${tenantCounter}`;
+      const user = await crm.identity.createUser({ email: `${name}@example.com` });
+      const workspace = await crm.identity.createWorkspace({ slug: name, ownerUserId: user.id });
+      const { token } = await crm.identity.issueToken(user.id, 'test');
+      return { userId: user.id, token, workspaceId: workspace.id, slug: workspace.slug, api: as(token) };
+    },
+    async newMember(workspaceId, role) {
+      tenantCounter += 1;
+      const email = `member-${process.pid}-${tenantCounter}@example.com`;
+      const member = await crm.identity.setMember(workspaceId, { email, role }, 'owner');
+      const { token } = await crm.identity.issueToken(member.userId, 'test');
+      return { token, userId: member.userId, api: as(token) };
+    },
+    async close(options = { drop: true }) {
+      await app.close();
+      if (options.drop) await db.drop();
+    },
+  };
+  return testApp;
+}
+
+/** Two tenants on one server: the usual set-up for isolation tests. */
+export async function twoWorkspaces() {
+  const server = await startTestApp();
+  const alice = await server.newTenant();
+  const bob = await server.newTenant();
+  return { server, alice, bob };
+}
