@@ -1,5 +1,6 @@
 // Users, API tokens, workspaces and memberships.
 import type { Kysely } from 'kysely';
+import { type PreparedQuery, prepareQuery } from '../../platform/db/prepared-query.ts';
 import type { Role } from '../../platform/http/roles.ts';
 import type { IdentityTables } from './tables.ts';
 
@@ -7,14 +8,21 @@ export type User = IdentityTables['users'];
 export type Workspace = IdentityTables['workspaces'];
 export type TokenRow = IdentityTables['apiTokens'];
 
-export interface TokenOwner {
+export interface TokenGrant {
   tokenId: string;
   userId: string;
   email: string;
   lastUsedAt: string | null;
+  /** The requested workspace, when the token's user is a member of it. */
+  workspace?: { id: string; slug: string; name: string; role: Role };
 }
 
+type TokenGrantRow = Awaited<
+  ReturnType<ReturnType<IdentityRepository['buildTokenGrantQuery']>['executeTakeFirstOrThrow']>
+>;
 export class IdentityRepository {
+  private tokenGrantQuery?: PreparedQuery<[string, string], TokenGrantRow>;
+
   constructor(private readonly db: Kysely<IdentityTables>) {}
 
   async transaction<T>(work: (repository: IdentityRepository) => Promise<T>): Promise<T> {
@@ -45,14 +53,47 @@ export class IdentityRepository {
     await this.db.insertInto('apiTokens').values(token).execute();
   }
 
-  async findActiveTokenOwner(tokenHash: string): Promise<TokenOwner | undefined> {
+  /** The token's user and, in the same query, their membership of the named workspace (by id or slug). */
+  async findTokenGrant(tokenHash: string, workspaceRef?: string): Promise<TokenGrant | undefined> {
+    // Runs on every request: built once per database, see prepareQuery.
+    this.tokenGrantQuery ??= prepareQuery(2, (hash: string, ref: string) =>
+      this.buildTokenGrantQuery(hash, ref),
+    );
+    const [row] = await this.tokenGrantQuery.execute(this.db, tokenHash, workspaceRef ?? '');
+    if (!row) return undefined;
+    const { workspaceId, slug, name, role, ...owner } = row;
+    return workspaceId && slug && name && role
+      ? { ...owner, workspace: { id: workspaceId, slug, name, role } }
+      : owner;
+  }
+
+  private buildTokenGrantQuery(tokenHash: string, workspaceRef: string) {
     return this.db
       .selectFrom('apiTokens')
       .innerJoin('users', 'users.id', 'apiTokens.userId')
-      .select(['apiTokens.id as tokenId', 'apiTokens.userId', 'users.email', 'apiTokens.lastUsedAt'])
+      .leftJoin('memberships', (join) =>
+        join.onRef('memberships.userId', '=', 'apiTokens.userId').on('memberships.workspaceId', 'in', (eb) =>
+          eb
+            .selectFrom('workspaces')
+            .select('workspaces.id')
+            .where((w) =>
+              w.or([w('workspaces.id', '=', workspaceRef), w('workspaces.slug', '=', workspaceRef)]),
+            ),
+        ),
+      )
+      .leftJoin('workspaces', 'workspaces.id', 'memberships.workspaceId')
+      .select([
+        'apiTokens.id as tokenId',
+        'apiTokens.userId',
+        'users.email',
+        'apiTokens.lastUsedAt',
+        'workspaces.id as workspaceId',
+        'workspaces.slug',
+        'workspaces.name',
+        'memberships.role',
+      ])
       .where('apiTokens.tokenHash', '=', tokenHash)
-      .where('apiTokens.revokedAt', 'is', null)
-      .executeTakeFirst();
+      .where('apiTokens.revokedAt', 'is', null);
   }
 
   async touchToken(tokenId: string, at: string): Promise<void> {

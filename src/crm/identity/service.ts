@@ -1,9 +1,10 @@
 // Who may call the API: users, their tokens, workspaces and the role each user holds in each workspace.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../platform/errors.ts';
+import type { WorkspaceContext } from '../../platform/http/auth.ts';
 import type { Role } from '../../platform/http/roles.ts';
 import { CrmError } from '../errors.ts';
-import type { IdentityRepository, TokenOwner, User, Workspace } from './repository.ts';
+import type { IdentityRepository, User, Workspace } from './repository.ts';
 import { displayPrefix, generateToken, hashToken } from './tokens.ts';
 
 /** last_used_at is a hint for humans; writing it at most once a minute keeps reads free of writes. */
@@ -35,14 +36,21 @@ export class IdentityService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async authenticate(token: string): Promise<Principal> {
-    const owner: TokenOwner | undefined = await this.repository.findActiveTokenOwner(hashToken(token));
-    if (!owner) throw AppError.unauthorized('invalid or revoked token');
+  async authorize(
+    token: string,
+    workspaceRef?: string,
+  ): Promise<{ principal: Principal; workspace?: WorkspaceContext }> {
+    const grant = await this.repository.findTokenGrant(hashToken(token), workspaceRef);
+    if (!grant) throw AppError.unauthorized('invalid or revoked token');
     const now = this.now();
-    if (!owner.lastUsedAt || now.getTime() - Date.parse(owner.lastUsedAt) > TOKEN_TOUCH_INTERVAL_MS) {
-      await this.repository.touchToken(owner.tokenId, now.toISOString());
+    if (!grant.lastUsedAt || now.getTime() - Date.parse(grant.lastUsedAt) > TOKEN_TOUCH_INTERVAL_MS) {
+      await this.repository.touchToken(grant.tokenId, now.toISOString());
     }
-    return { userId: owner.userId, email: owner.email, tokenId: owner.tokenId };
+    const principal = { userId: grant.userId, email: grant.email, tokenId: grant.tokenId };
+    if (workspaceRef === undefined) return { principal };
+    // Not a member and no such workspace look the same from outside: both are 404.
+    if (!grant.workspace) throw CrmError.workspaceNotFound(workspaceRef);
+    return { principal, workspace: grant.workspace };
   }
 
   /** Not a member and no such workspace look the same from outside: both are 404. */

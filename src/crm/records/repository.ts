@@ -1,6 +1,7 @@
 // The six record tables, through one code path driven by the entity type descriptors.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { readJson, writeJson } from '../../platform/db/json-column.ts';
+import { type PreparedQuery, prepareQuery } from '../../platform/db/prepared-query.ts';
 import type { EntityType, RecordRow } from './entity-types.ts';
 
 // Record tables are addressed by name at run time, so the query builder sees them as one generic shape;
@@ -32,6 +33,11 @@ export interface ListQuery {
 const INSERT_CHUNK_ROWS = 500;
 
 export class RecordsRepository {
+  private readonly findByIdQueries = new Map<
+    string,
+    PreparedQuery<[string, string], Record<string, unknown>>
+  >();
+
   constructor(private readonly db: Kysely<RecordTables>) {}
 
   async transaction<T>(work: (repository: RecordsRepository) => Promise<T>): Promise<T> {
@@ -39,12 +45,19 @@ export class RecordsRepository {
   }
 
   async findById(type: EntityType, workspaceId: string, id: string): Promise<RecordRow | undefined> {
-    const row = await this.db
-      .selectFrom(type.table)
-      .selectAll()
-      .where('workspaceId', '=', workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    // The most frequent read: compiled once per type (see prepareQuery).
+    let query = this.findByIdQueries.get(type.table);
+    if (!query) {
+      query = prepareQuery(2, (workspace: string, recordId: string) =>
+        this.db
+          .selectFrom(type.table)
+          .selectAll()
+          .where('workspaceId', '=', workspace)
+          .where('id', '=', recordId),
+      );
+      this.findByIdQueries.set(type.table, query);
+    }
+    const [row] = await query.execute(this.db, workspaceId, id);
     return row ? fromRow(type, row) : undefined;
   }
 

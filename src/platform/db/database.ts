@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Config } from '../../config.ts';
 
@@ -53,7 +54,7 @@ function createSqlite<Schema>(file: string): Database<Schema> {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   const kysely = new Kysely<Schema>({
-    dialect: new SqliteDialect({ database: connection }),
+    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
     plugins: [new CamelCasePlugin()],
   });
   return {
@@ -64,6 +65,25 @@ function createSqlite<Schema>(file: string): Database<Schema> {
     },
     async close() {
       await kysely.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely prepares every query afresh; on a hot path SQLite's prepare costs more than running the query.
+ * The same SQL text always yields the same statement, so reusing prepared statements is safe.
+ */
+function withStatementCache(connection: SQLite.Database) {
+  const statements = new LRUCache<string, SQLite.Statement>({ max: 1000 });
+  return {
+    close: () => connection.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = connection.prepare(sqlText);
+        statements.set(sqlText, statement);
+      }
+      return statement;
     },
   };
 }

@@ -21,11 +21,14 @@ export interface WorkspaceContext {
 
 /** What the HTTP layer needs from whoever owns users and workspaces. */
 export interface Authenticator {
-  authenticate(token: string): Promise<Principal>;
-  access(
-    userId: string,
-    workspaceRef: string,
-  ): Promise<{ workspace: Omit<WorkspaceContext, 'role'>; role: Role }>;
+  /**
+   * Who holds this token and, when the route names a workspace, their role in it; one lookup per request.
+   * Throws 401 for an unknown or revoked token and 404 for a workspace the caller cannot see.
+   */
+  authorize(
+    token: string,
+    workspaceRef?: string,
+  ): Promise<{ principal: Principal; workspace?: WorkspaceContext }>;
 }
 
 export interface RouteAccess {
@@ -65,8 +68,12 @@ export function registerAuth(app: FastifyInstance, authenticator: Authenticator)
     if (failure && now - failure.since < FAILED_AUTH_WINDOW_MS && failure.count >= FAILED_AUTH_LIMIT) {
       throw new AppError('RATE_LIMITED', 429, 'too many failed authentication attempts; wait a minute');
     }
+    const workspaceRef = (request.params as Record<string, string> | undefined)?.workspaceId;
+    let workspace: WorkspaceContext | undefined;
     try {
-      request.principal = await authenticator.authenticate(bearerToken(request));
+      const authorized = await authenticator.authorize(bearerToken(request), workspaceRef);
+      request.principal = authorized.principal;
+      workspace = authorized.workspace;
     } catch (error) {
       if (error instanceof AppError && error.statusCode === 401) {
         const fresh = !failure || now - failure.since >= FAILED_AUTH_WINDOW_MS;
@@ -78,15 +85,13 @@ export function registerAuth(app: FastifyInstance, authenticator: Authenticator)
       throw error;
     }
 
-    const workspaceRef = (request.params as Record<string, string> | undefined)?.workspaceId;
-    if (workspaceRef === undefined) return;
-    const { workspace, role } = await authenticator.access(request.principal.userId, workspaceRef);
-    request.workspace = { ...workspace, role };
+    if (!workspace) return;
+    request.workspace = workspace;
     const needed =
       access?.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'member');
-    if (!roleAllows(role, needed)) {
+    if (!roleAllows(workspace.role, needed)) {
       throw AppError.forbidden(
-        `this needs the ${needed} role in workspace ${workspace.slug}; you are ${role}`,
+        `this needs the ${needed} role in workspace ${workspace.slug}; you are ${workspace.role}`,
       );
     }
   });

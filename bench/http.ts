@@ -1,0 +1,105 @@
+// HTTP throughput and latency of the API on a seeded 10,000-record workspace, next to a bare Fastify route.
+// Usage: npm run bench:http [-- --duration 10 --connections 16 --size 10000]
+// Prints one JSON line last: {"bench":"http","getRecord":{rps,p50Ms,p99Ms},"listPage":{…},"bare":{…}}
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config.ts';
+import { createCrm } from '../src/crm/index.ts';
+import { seedWorkspace } from '../src/crm/seed/seed.ts';
+import { createPlatform } from '../src/platform/index.ts';
+import { createLogger } from '../src/platform/logger.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+    size: { type: 'string', default: '10000' },
+  },
+});
+const durationSeconds = Number(values.duration);
+const connections = Number(values.connections);
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-bench-'));
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+  };
+  const children: ChildProcess[] = [];
+  try {
+    const config = loadConfig(env);
+    const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));
+    const summary = await seedWorkspace(platform, createCrm(platform), {
+      workspace: 'demo',
+      size: Number(values.size),
+      seed: 42,
+      progress: false,
+    });
+    await platform.close();
+    const token = summary.token!;
+
+    const api = await start(['bin/crm-ai.js', 'serve'], { ...env, PORT: '0' }, children);
+    const bare = await start(['--import', 'tsx', 'bench/bare-server.ts'], env, children);
+    const headers = { authorization: `Bearer ${token}` };
+    const page = (await (
+      await fetch(`${api}/api/workspaces/demo/contacts?limit=50`, { headers })
+    ).json()) as {
+      data: { id: string }[];
+    };
+    const recordId = page.data[0]!.id;
+
+    const results = {
+      bench: 'http',
+      getRecord: await measure(`${api}/api/workspaces/demo/contacts/${recordId}`, headers),
+      listPage: await measure(`${api}/api/workspaces/demo/contacts?limit=50`, headers),
+      bare: await measure(`${bare}/bare`, {}),
+      config: {
+        engine: 'sqlite',
+        records: Number(values.size),
+        durationSeconds,
+        connections,
+        logLevel: 'warn',
+        cpus: os.cpus().length,
+      },
+    };
+    const ratio = results.getRecord.rps / results.bare.rps;
+    process.stdout.write(`getRecord at ${(ratio * 100).toFixed(1)}% of the bare route (goal ≥ 50%)\n`);
+    process.stdout.write(`${JSON.stringify({ ...results, getRecordVsBare: Number(ratio.toFixed(3)) })}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function start(args: string[], env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<string> {
+  const child = spawn('node', args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+async function measure(url: string, headers: Record<string, string>) {
+  // A short warm-up lets the JIT settle before the measured run.
+  await autocannon({ url, headers, connections, duration: 2 });
+  const result = await autocannon({ url, headers, connections, duration: durationSeconds });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+}
+
+await main();
