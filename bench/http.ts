@@ -47,7 +47,6 @@ async function main() {
     const token = summary.token!;
 
     const api = await start(['bin/crm-ai.js', 'serve'], { ...env, PORT: '0' }, children);
-    const bare = await start(['--import', 'tsx', 'bench/bare-server.ts'], env, children);
     const headers = { authorization: `Bearer ${token}` };
     const page = (await (
       await fetch(`${api}/api/workspaces/demo/contacts?limit=50`, { headers })
@@ -55,6 +54,15 @@ async function main() {
       data: { id: string }[];
     };
     const recordId = page.data[0]!.id;
+    // The baseline answers the very bytes of the record: the comparison is about our work, not payload size.
+    const payloadFile = path.join(dataDir, 'bare-payload.json');
+    const recordResponse = await fetch(`${api}/api/workspaces/demo/contacts/${recordId}`, { headers });
+    fs.writeFileSync(payloadFile, await recordResponse.text());
+    const bare = await start(
+      ['--import', 'tsx', 'bench/bare-server.ts'],
+      { ...env, BARE_PAYLOAD_FILE: payloadFile },
+      children,
+    );
 
     const results = {
       bench: 'http',

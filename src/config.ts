@@ -45,6 +45,19 @@ export const environmentSchema = z
     REDIS_PORT: port.default(6379),
     REDIS_PASSWORD: optionalString,
     REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
+    CACHE_NAMESPACE: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/)
+      .default('crm'),
+    CACHE_L1_MAX_ITEMS: z.coerce.number().int().min(1).default(10_000),
+    CACHE_L1_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024 * 1024),
+    CACHE_L2_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+    CACHE_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
+    CACHE_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(10).default(2000),
     VECTOR_DB_BACKEND: z.enum(['local', 'pinecone', 'milvus']).default('local'),
     PINECONE_API_KEY: optionalString,
     MILVUS_ADDRESS: optionalString,
@@ -94,6 +107,14 @@ export interface Config {
     | { engine: 'sqlite'; file: string }
     | { engine: 'postgres'; url: string; poolSize: number; schema?: string };
   redis: RedisConfig | undefined;
+  cache: {
+    namespace: string;
+    l1MaxItems: number;
+    l1MaxBytes: number;
+    l2TimeoutMs: number;
+    breakerThreshold: number;
+    breakerCooldownMs: number;
+  };
   vector: { backend: Environment['VECTOR_DB_BACKEND']; pineconeApiKey?: string; milvusAddress?: string };
   providers: { openAiApiKey?: string; togetherApiKey?: string; replicateApiToken?: string };
   http: { bodyLimitBytes: number; rateLimitPerMinute: number };
@@ -131,6 +152,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         }
       : { engine: 'sqlite', file: path.join(dataDir, 'crm-ai.sqlite') },
     redis: resolveRedis(env),
+    cache: {
+      namespace: env.CACHE_NAMESPACE,
+      l1MaxItems: env.CACHE_L1_MAX_ITEMS,
+      l1MaxBytes: env.CACHE_L1_MAX_BYTES,
+      l2TimeoutMs: env.CACHE_L2_TIMEOUT_MS,
+      breakerThreshold: env.CACHE_BREAKER_THRESHOLD,
+      breakerCooldownMs: env.CACHE_BREAKER_COOLDOWN_MS,
+    },
     vector: {
       backend: env.VECTOR_DB_BACKEND,
       pineconeApiKey: env.PINECONE_API_KEY,

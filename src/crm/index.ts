@@ -18,9 +18,9 @@ export interface Crm {
 export function createCrm(platform: Platform): Crm {
   const db = platform.database.kysely;
   return {
-    identity: new IdentityService(new IdentityRepository(db as Kysely<IdentityTables>)),
+    identity: new IdentityService(new IdentityRepository(db as Kysely<IdentityTables>), platform.cache),
     // biome-ignore lint/suspicious/noExplicitAny: record tables are addressed by name (see RecordsRepository)
-    records: new RecordsService(new RecordsRepository(db as Kysely<any>), platform.events),
+    records: new RecordsService(new RecordsRepository(db as Kysely<any>), platform.events, platform.cache),
   };
 }
 

@@ -1,5 +1,7 @@
 // The infrastructure every module uses, built once from the configuration. Knows nothing about the CRM.
 import type { Config } from '../config.ts';
+import { CacheService } from './cache/cache-service.ts';
+import { TieredCache } from './cache/tiered-cache.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { createEventBus, type EventBus } from './events.ts';
@@ -10,6 +12,7 @@ export interface Platform {
   log: Logger;
   database: Database;
   events: EventBus;
+  cache: CacheService;
   close(): Promise<void>;
 }
 
@@ -18,12 +21,27 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
   const { applied } = await migrateToLatest(database);
   if (applied.length > 0) log.info({ applied }, 'database migrations applied');
   const events = createEventBus((error, event) => log.error({ err: error, event }, 'event listener failed'));
+  const tiers = new TieredCache({
+    namespace: config.cache.namespace,
+    l1MaxItems: config.cache.l1MaxItems,
+    l1MaxBytes: config.cache.l1MaxBytes,
+    redis: config.redis && {
+      url: config.redis.url,
+      timeoutMs: config.cache.l2TimeoutMs,
+      breakerThreshold: config.cache.breakerThreshold,
+      breakerCooldownMs: config.cache.breakerCooldownMs,
+    },
+    log,
+  });
+  tiers.start();
   return {
     config,
     log,
     database,
     events,
+    cache: new CacheService(tiers),
     async close() {
+      await tiers.close();
       await database.close();
     },
   };

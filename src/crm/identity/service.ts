@@ -1,5 +1,7 @@
 // Who may call the API: users, their tokens, workspaces and the role each user holds in each workspace.
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { CacheService } from '../../platform/cache/cache-service.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { WorkspaceContext } from '../../platform/http/auth.ts';
 import type { Role } from '../../platform/http/roles.ts';
@@ -9,6 +11,7 @@ import { displayPrefix, generateToken, hashToken } from './tokens.ts';
 
 /** last_used_at is a hint for humans; writing it at most once a minute keeps reads free of writes. */
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+const GRANT_TTL = { seconds: 30 };
 
 export interface Principal {
   userId: string;
@@ -31,19 +34,38 @@ export interface IssuedToken {
 }
 
 export class IdentityService {
+  /** When this process last wrote each token's last_used_at. */
+  private readonly touched = new LRUCache<string, number>({ max: 10_000 });
+
   constructor(
     private readonly repository: IdentityRepository,
+    private readonly cache: CacheService,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Every request asks this, so grants are cached (30 s, dropped on every instance when a token is revoked
+   * or a membership changes). Unknown tokens are not cached: a guess costs a query, and is rate limited.
+   */
   async authorize(
     token: string,
     workspaceRef?: string,
   ): Promise<{ principal: Principal; workspace?: WorkspaceContext }> {
-    const grant = await this.repository.findTokenGrant(hashToken(token), workspaceRef);
-    if (!grant) throw AppError.unauthorized('invalid or revoked token');
+    const tokenHash = hashToken(token);
+    const grant = await this.cache.tiers.getOrSet(
+      this.grantKey(tokenHash, workspaceRef ?? ''),
+      async () => {
+        const found = await this.repository.findTokenGrant(tokenHash, workspaceRef);
+        if (!found) throw AppError.unauthorized('invalid or revoked token');
+        return found;
+      },
+      { ttl: GRANT_TTL },
+    );
     const now = this.now();
-    if (!grant.lastUsedAt || now.getTime() - Date.parse(grant.lastUsedAt) > TOKEN_TOUCH_INTERVAL_MS) {
+    const lastTouched =
+      this.touched.get(grant.tokenId) ?? (grant.lastUsedAt ? Date.parse(grant.lastUsedAt) : 0);
+    if (now.getTime() - lastTouched > TOKEN_TOUCH_INTERVAL_MS) {
+      this.touched.set(grant.tokenId, now.getTime());
       await this.repository.touchToken(grant.tokenId, now.toISOString());
     }
     const principal = { userId: grant.userId, email: grant.email, tokenId: grant.tokenId };
@@ -108,12 +130,24 @@ export class IdentityService {
   }
 
   async revokeToken(userId: string, tokenId: string): Promise<void> {
+    const token = (await this.repository.listTokens(userId)).find((candidate) => candidate.id === tokenId);
     const revoked = await this.repository.revokeToken(userId, tokenId, this.stamp());
-    if (!revoked) throw AppError.notFound(`active token ${tokenId}`);
+    if (!revoked || !token) throw AppError.notFound(`active token ${tokenId}`);
+    await this.cache.deletePattern(`${this.grantKey(token.tokenHash, '')}*`);
+  }
+
+  /** The cached grant of a token for one workspace reference (id, slug, or '' for none). */
+  private grantKey(tokenHash: string, workspaceRef: string): string {
+    return `${this.cache.namespace}:_auth:${tokenHash}:${workspaceRef}`;
+  }
+
+  /** Roles or memberships changed: no cached grant may outlive that. Rare, so every grant goes. */
+  private async forgetGrants(): Promise<void> {
+    await this.cache.deletePattern(`${this.cache.namespace}:_auth:*`);
   }
 
   async createWorkspace(input: { slug: string; name?: string; ownerUserId: string }): Promise<Workspace> {
-    return this.repository.transaction(async (repository) => {
+    const created = await this.repository.transaction(async (repository) => {
       if (await repository.findWorkspaceBySlug(input.slug)) throw CrmError.slugTaken(input.slug);
       const workspace = {
         id: randomUUID(),
@@ -125,6 +159,8 @@ export class IdentityService {
       await repository.upsertMembership(workspace.id, input.ownerUserId, 'owner', workspace.createdAt);
       return workspace;
     });
+    await this.forgetGrants();
+    return created;
   }
 
   async findWorkspaceBySlug(slug: string): Promise<Workspace | undefined> {
@@ -137,7 +173,7 @@ export class IdentityService {
 
   /** Adds a member by email, creating the user if needed, or changes an existing member's role. */
   async setMember(workspaceId: string, input: { email: string; role: Role; name?: string }, actorRole: Role) {
-    return this.repository.transaction(async (repository) => {
+    const member = await this.repository.transaction(async (repository) => {
       const email = input.email.toLowerCase();
       let user = await repository.findUserByEmail(email);
       if (!user) {
@@ -158,6 +194,8 @@ export class IdentityService {
       await repository.upsertMembership(workspaceId, user.id, input.role, this.stamp());
       return { userId: user.id, email: user.email, name: user.name, role: input.role };
     });
+    await this.forgetGrants();
+    return member;
   }
 
   async removeMember(workspaceId: string, userId: string, actorRole: Role): Promise<void> {
@@ -170,6 +208,7 @@ export class IdentityService {
         throw CrmError.lastOwner();
       await repository.deleteMembership(workspaceId, userId);
     });
+    await this.forgetGrants();
   }
 
   async listMembers(workspaceId: string) {

@@ -1,5 +1,6 @@
 // CRM record logic: create, batch import, read, list, update, delete, with link checks and change events.
 import { randomUUID } from 'node:crypto';
+import { type CacheService, hashKey } from '../../platform/cache/cache-service.ts';
 import type { EventBus } from '../../platform/events.ts';
 import { CrmError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -23,17 +24,24 @@ export interface Page {
   nextCursor: string | null;
 }
 
+/**
+ * Reads go through the cache; every write invalidates what it changed before it returns (not from the
+ * entity.changed listeners), so a client always reads its own writes, on this instance and every other.
+ */
 export class RecordsService {
   constructor(
     private readonly repository: RecordsRepository,
     private readonly events: EventBus,
+    private readonly cache: CacheService,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async get(type: EntityType, workspaceId: string, id: string): Promise<RecordRow> {
-    const record = await this.repository.findById(type, workspaceId, id);
-    if (!record) throw CrmError.recordNotFound(type.name, id);
-    return record;
+    return this.cache.getOrSetEntity(workspaceId, type.name, id, async () => {
+      const record = await this.repository.findById(type, workspaceId, id);
+      if (!record) throw CrmError.recordNotFound(type.name, id);
+      return record;
+    });
   }
 
   /** Records of one type by id, in one query; missing ids are simply absent. */
@@ -42,6 +50,12 @@ export class RecordsService {
   }
 
   async list(type: EntityType, workspaceId: string, request: ListRequest): Promise<Page> {
+    return this.cache.getOrSetList(workspaceId, type.name, hashKey(request), () =>
+      this.listUncached(type, workspaceId, request),
+    );
+  }
+
+  private async listUncached(type: EntityType, workspaceId: string, request: ListRequest): Promise<Page> {
     const after = request.cursor ? decodeCursor(request.cursor, request.sort) : undefined;
     // One extra row tells whether another page exists without a count query.
     const rows = await this.repository.list(type, workspaceId, {
@@ -100,6 +114,7 @@ export class RecordsService {
       await assertLinksExist(repository, type, workspaceId, records);
       await repository.insertMany(type, records);
     });
+    await this.cache.invalidateLists(workspaceId, type.name);
     for (const record of records) {
       this.events.emit('entity.changed', {
         kind: 'created',
@@ -122,6 +137,7 @@ export class RecordsService {
       await assertLinksExist(repository, type, workspaceId, owned);
       await repository.insertMany(type, owned);
     });
+    await this.cache.invalidateLists(workspaceId, type.name);
     for (const record of owned) {
       this.events.emit('entity.changed', {
         kind: 'created',
@@ -152,6 +168,7 @@ export class RecordsService {
       await repository.update(type, workspaceId, id, changes);
       return merged;
     });
+    await this.cache.invalidateEntity(workspaceId, type.name, id);
     this.events.emit('entity.changed', {
       kind: 'updated',
       workspaceId,
@@ -165,6 +182,7 @@ export class RecordsService {
   async delete(type: EntityType, workspaceId: string, id: string): Promise<void> {
     const deleted = await this.repository.delete(type, workspaceId, id);
     if (!deleted) throw CrmError.recordNotFound(type.name, id);
+    await this.cache.invalidateEntity(workspaceId, type.name, id);
     this.events.emit('entity.changed', { kind: 'deleted', workspaceId, entityType: type.name, entityId: id });
   }
 }

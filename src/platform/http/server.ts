@@ -1,19 +1,14 @@
 // The Fastify server: zod validation and serialisation, OpenAPI, rate limits, errors, health and readiness.
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../index.ts';
 import { type Authenticator, registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { schemaSerializerCompiler } from './serializer.ts';
 
 export interface EndpointListing {
   method: string;
@@ -49,7 +44,7 @@ export async function createHttpServer(
   });
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(schemaSerializerCompiler);
   // Requests still in flight when shutdown starts must not leave keep-alive sockets open behind them, or
   // close() waits for the client's idle timeout (72 s by default) instead of finishing when they do.
   let closing = false;
@@ -77,18 +72,16 @@ export async function createHttpServer(
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
+  registerAuth(app, authenticator);
   await app.register(rateLimit, {
     max: config.http.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per token when one is sent (hashed: the key is kept in memory), per address otherwise.
-    keyGenerator: (request) => {
-      const header = request.headers.authorization;
-      return header ? createHash('sha256').update(header).digest('base64url') : request.ip;
-    },
+    // After authentication, so the budget is per token (the failed-attempt limiter in auth.ts guards the
+    // door); requests without a principal (public routes) count per address.
+    hook: 'preHandler',
+    keyGenerator: (request) => request.principal?.tokenId ?? request.ip,
     allowList: (request) => !request.url.startsWith('/api'),
   });
-
-  registerAuth(app, authenticator);
 
   app.decorate('endpoints', [] as EndpointListing[]);
   app.decorate('readinessChecks', [

@@ -1,0 +1,177 @@
+// The L2 tier: Redis calls bounded by a deadline and a circuit breaker, so no caller ever waits on a slow
+// or dead Redis longer than the deadline. Every method reports "unavailable" instead of throwing.
+import { createClient, type RedisClientType } from '@redis/client';
+import type { Logger } from '../logger.ts';
+import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
+
+export const UNAVAILABLE = Symbol('redis unavailable');
+export type Unavailable = typeof UNAVAILABLE;
+
+export interface RedisTierOptions {
+  url: string;
+  timeoutMs: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  log: Logger;
+}
+
+export interface RedisTierStats {
+  hits: number;
+  misses: number;
+  errors: number;
+  timeouts: number;
+}
+
+export class RedisTier {
+  readonly client: RedisClientType;
+  readonly stats: RedisTierStats = { hits: 0, misses: 0, errors: 0, timeouts: 0 };
+  private readonly breaker: CircuitBreaker;
+  private readonly timeoutMs: number;
+  private readonly log: Logger;
+
+  constructor(options: RedisTierOptions) {
+    this.timeoutMs = options.timeoutMs;
+    this.log = options.log;
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.breakerThreshold,
+      cooldownMs: options.breakerCooldownMs,
+    });
+    this.client = createClient({
+      url: options.url,
+      // Fail fast while disconnected instead of queueing: a queued command would outlive its deadline.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: Math.max(1000, options.timeoutMs * 10),
+        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000),
+      },
+    }) as RedisClientType;
+    this.client.on('error', (error: Error) => {
+      this.log.debug({ err: error }, 'redis cache connection error');
+    });
+  }
+
+  /** Connects in the background: the cache works from L1 until Redis answers. */
+  start(): void {
+    this.client.connect().catch((error: Error) => {
+      this.log.warn({ err: error }, 'redis cache unavailable at start; serving from L1 until it answers');
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.isReady && this.breaker.state !== 'open';
+  }
+
+  get breakerState(): BreakerState {
+    return this.breaker.state;
+  }
+
+  async get(key: string): Promise<string | null | Unavailable> {
+    const value = await this.call((client) => client.get(key));
+    if (value === UNAVAILABLE) return value;
+    if (value === null) this.stats.misses += 1;
+    else this.stats.hits += 1;
+    return value;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | null)[] | Unavailable> {
+    if (keys.length === 0) return [];
+    const values = await this.call((client) => client.mGet([...keys]));
+    if (values === UNAVAILABLE) return values;
+    for (const value of values) {
+      if (value === null) this.stats.misses += 1;
+      else this.stats.hits += 1;
+    }
+    return values as (string | null)[];
+  }
+
+  async set(key: string, json: string, ttlMs: number): Promise<boolean> {
+    return (
+      (await this.call((client) => client.set(key, json, { expiration: { type: 'PX', value: ttlMs } }))) !==
+      UNAVAILABLE
+    );
+  }
+
+  /** Many writes in one round trip. */
+  async setMany(entries: readonly { key: string; json: string; ttlMs: number }[]): Promise<boolean> {
+    if (entries.length === 0) return true;
+    const result = await this.call((client) => {
+      const pipeline = client.multi();
+      for (const { key, json, ttlMs } of entries)
+        pipeline.set(key, json, { expiration: { type: 'PX', value: ttlMs } });
+      return pipeline.execAsPipeline();
+    });
+    return result !== UNAVAILABLE;
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean | Unavailable> {
+    const result = await this.call((client) =>
+      client.set(key, value, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
+    );
+    return result === UNAVAILABLE ? result : result === 'OK';
+  }
+
+  async delete(keys: readonly string[]): Promise<number | Unavailable> {
+    if (keys.length === 0) return 0;
+    return this.call((client) => client.unlink([...keys]));
+  }
+
+  /**
+   * SCAN + UNLINK in batches, never KEYS: Redis keeps serving other clients between batches. Each batch has
+   * its own deadline; a pattern over many keys takes as many round trips as it needs.
+   */
+  async deletePattern(pattern: string, batchSize = 500): Promise<number | Unavailable> {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const page = await this.call((client) => client.scan(cursor, { MATCH: pattern, COUNT: batchSize }));
+      if (page === UNAVAILABLE) return page;
+      cursor = String(page.cursor);
+      if (page.keys.length > 0) {
+        const removed = await this.call((client) => client.unlink(page.keys));
+        if (removed === UNAVAILABLE) return removed;
+        deleted += removed;
+      }
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  async publish(channel: string, message: string): Promise<boolean> {
+    return (await this.call((client) => client.publish(channel, message))) !== UNAVAILABLE;
+  }
+
+  async ping(): Promise<void> {
+    await this.client.withCommandOptions({ timeout: Math.max(this.timeoutMs, 1000) }).ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) this.client.destroy();
+  }
+
+  /** One bounded call: refused while the breaker is open, given up after the deadline. */
+  private async call<T>(command: (client: RedisClientType) => Promise<T>): Promise<T | Unavailable> {
+    if (!this.client.isReady || !this.breaker.allows()) return UNAVAILABLE;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<Unavailable>((resolve) => {
+      timer = setTimeout(() => {
+        this.stats.timeouts += 1;
+        resolve(UNAVAILABLE);
+      }, this.timeoutMs);
+    });
+    try {
+      const pending = command(this.client);
+      // A reply that arrives after the deadline is dropped, and so is its error.
+      pending.catch(() => {});
+      const result = await Promise.race([pending, deadline]);
+      if (result === UNAVAILABLE) this.breaker.failed();
+      else this.breaker.succeeded();
+      return result;
+    } catch (error) {
+      this.stats.errors += 1;
+      this.breaker.failed();
+      this.log.debug({ err: error }, 'redis cache call failed');
+      return UNAVAILABLE;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
