@@ -1,6 +1,8 @@
 // The one place that knows every module: builds the platform, the HTTP server and registers modules.
 import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
+import { entityTypeNames } from './crm/records/entity-types.ts';
+import { registerCacheRoutes } from './platform/cache/routes.ts';
 import { createHttpServer } from './platform/http/server.ts';
 import { createPlatform } from './platform/index.ts';
 import type { Logger } from './platform/logger.ts';
@@ -10,6 +12,11 @@ export async function buildApp(config: Config, log?: Logger) {
   const crm = createCrm(platform);
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
+  registerCacheRoutes(app, platform.cache, entityTypeNames);
+  if (platform.cache.tiers.redisEnabled) {
+    // Without Redis the cache serves from L1 and the source: degraded, still able to answer.
+    app.readinessChecks.push({ name: 'redis', critical: false, check: () => platform.cache.tiers.ping() });
+  }
   app.addHook('onClose', async () => {
     await platform.close();
   });

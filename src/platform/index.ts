@@ -33,7 +33,8 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
     },
     log,
   });
-  tiers.start();
+  // Not awaited on purpose: an instance starts and serves from L1 while Redis is unreachable.
+  void tiers.start();
   return {
     config,
     log,

@@ -52,6 +52,8 @@ export async function startTestApp(
   };
   const config = loadConfig(fullEnv);
   const { app, crm, platform } = await buildApp(config, createLogger(config, logDestination));
+  // Tests start from a connected cache; the product itself does not wait for Redis.
+  await platform.cache.tiers.start();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const as = (token: string) => new ApiClient(address, token);
 

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { CacheService } from '../../platform/cache/cache-service.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { WorkspaceContext } from '../../platform/http/auth.ts';
-import type { Role } from '../../platform/http/roles.ts';
+import { type Role, roleAllows } from '../../platform/http/roles.ts';
 import { CrmError } from '../errors.ts';
 import type { IdentityRepository, User, Workspace } from './repository.ts';
 import { displayPrefix, generateToken, hashToken } from './tokens.ts';
@@ -73,6 +73,13 @@ export class IdentityService {
     // Not a member and no such workspace look the same from outside: both are 404.
     if (!grant.workspace) throw CrmError.workspaceNotFound(workspaceRef);
     return { principal, workspace: grant.workspace };
+  }
+
+  async highestRole(userId: string): Promise<Role | null> {
+    const memberships = await this.repository.listWorkspacesOf(userId);
+    let highest: Role | null = null;
+    for (const { role } of memberships) if (!highest || roleAllows(role, highest)) highest = role;
+    return highest;
   }
 
   /** Not a member and no such workspace look the same from outside: both are 404. */

@@ -35,7 +35,8 @@ export class InvalidationBus {
     private readonly log: Logger,
   ) {}
 
-  start(): void {
+  /** Resolves once subscribed (or given up at start; it keeps reconnecting in the background). */
+  start(): Promise<void> {
     const subscriber = this.publisher.duplicate() as RedisClientType;
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) => this.log.debug({ err: error }, 'cache bus connection error'));
@@ -44,9 +45,10 @@ export class InvalidationBus {
       if (this.hadConnection) this.flushLocal();
       this.hadConnection = true;
     });
-    subscriber
+    return subscriber
       .connect()
       .then(() => subscriber.subscribe(this.channel, (message) => this.receive(message)))
+      .then(() => undefined)
       .catch((error: Error) =>
         this.log.warn({ err: error }, 'cache bus unavailable; L1 entries expire by TTL'),
       );

@@ -27,10 +27,13 @@ export class RedisTier {
   readonly stats: RedisTierStats = { hits: 0, misses: 0, errors: 0, timeouts: 0 };
   private readonly breaker: CircuitBreaker;
   private readonly timeoutMs: number;
+  /** Batches (warming, pattern deletes) are background work: they get more time than a request's read. */
+  private readonly bulkTimeoutMs: number;
   private readonly log: Logger;
 
   constructor(options: RedisTierOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.bulkTimeoutMs = Math.max(1000, options.timeoutMs * 20);
     this.log = options.log;
     this.breaker = new CircuitBreaker({
       failureThreshold: options.breakerThreshold,
@@ -51,10 +54,13 @@ export class RedisTier {
   }
 
   /** Connects in the background: the cache works from L1 until Redis answers. */
-  start(): void {
-    this.client.connect().catch((error: Error) => {
-      this.log.warn({ err: error }, 'redis cache unavailable at start; serving from L1 until it answers');
-    });
+  start(): Promise<void> {
+    return this.client.connect().then(
+      () => undefined,
+      (error: Error) => {
+        this.log.warn({ err: error }, 'redis cache unavailable at start; serving from L1 until it answers');
+      },
+    );
   }
 
   get connected(): boolean {
@@ -96,10 +102,11 @@ export class RedisTier {
     if (entries.length === 0) return true;
     const result = await this.call((client) => {
       const pipeline = client.multi();
-      for (const { key, json, ttlMs } of entries)
+      for (const { key, json, ttlMs } of entries) {
         pipeline.set(key, json, { expiration: { type: 'PX', value: ttlMs } });
+      }
       return pipeline.execAsPipeline();
-    });
+    }, this.bulkTimeoutMs);
     return result !== UNAVAILABLE;
   }
 
@@ -123,11 +130,14 @@ export class RedisTier {
     let cursor = '0';
     let deleted = 0;
     do {
-      const page = await this.call((client) => client.scan(cursor, { MATCH: pattern, COUNT: batchSize }));
+      const page = await this.call(
+        (client) => client.scan(cursor, { MATCH: pattern, COUNT: batchSize }),
+        this.bulkTimeoutMs,
+      );
       if (page === UNAVAILABLE) return page;
       cursor = String(page.cursor);
       if (page.keys.length > 0) {
-        const removed = await this.call((client) => client.unlink(page.keys));
+        const removed = await this.call((client) => client.unlink(page.keys), this.bulkTimeoutMs);
         if (removed === UNAVAILABLE) return removed;
         deleted += removed;
       }
@@ -148,14 +158,17 @@ export class RedisTier {
   }
 
   /** One bounded call: refused while the breaker is open, given up after the deadline. */
-  private async call<T>(command: (client: RedisClientType) => Promise<T>): Promise<T | Unavailable> {
+  private async call<T>(
+    command: (client: RedisClientType) => Promise<T>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T | Unavailable> {
     if (!this.client.isReady || !this.breaker.allows()) return UNAVAILABLE;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<Unavailable>((resolve) => {
       timer = setTimeout(() => {
         this.stats.timeouts += 1;
         resolve(UNAVAILABLE);
-      }, this.timeoutMs);
+      }, timeoutMs);
     });
     try {
       const pending = command(this.client);

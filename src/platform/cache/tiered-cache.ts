@@ -92,9 +92,12 @@ export class TieredCache {
     }
   }
 
-  start(): void {
-    this.l2?.start();
-    this.bus?.start();
+  private starting?: Promise<void>;
+
+  /** Connects Redis and the bus in the background; the promise says when both have tried once. */
+  start(): Promise<void> {
+    this.starting ??= Promise.all([this.l2?.start(), this.bus?.start()]).then(() => undefined);
+    return this.starting;
   }
 
   async close(): Promise<void> {
@@ -138,7 +141,7 @@ export class TieredCache {
 
   /** Many keys at once: L1 first, then one MGET for the rest. */
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
-    const results: (T | undefined)[] = new Array(keys.length);
+    const results: (T | undefined)[] = Array.from({ length: keys.length }, () => undefined);
     const missing: number[] = [];
     keys.forEach((key, index) => {
       const local = this.l1.get(key);
@@ -227,16 +230,20 @@ export class TieredCache {
     keys: readonly string[],
     load: (key: string) => Promise<T | undefined>,
     options: { ttl: Ttl; concurrency?: number; batchSize?: number },
-  ): Promise<{ warmed: number }> {
+  ): Promise<{ warmed: number; notInRedis: number }> {
     const concurrency = options.concurrency ?? 8;
     const batchSize = options.batchSize ?? 100;
     let next = 0;
     let warmed = 0;
+    let notInRedis = 0;
     let batch: { key: string; json: string; ttlMs: number }[] = [];
     const flush = async () => {
       const entries = batch;
       batch = [];
-      if (this.l2 && entries.length > 0 && !(await this.l2.setMany(entries))) this.counters.errors += 1;
+      if (this.l2 && entries.length > 0 && !(await this.l2.setMany(entries))) {
+        this.counters.errors += 1;
+        notInRedis += entries.length;
+      }
     };
     const worker = async () => {
       while (next < keys.length) {
@@ -254,7 +261,7 @@ export class TieredCache {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
     await flush();
-    return { warmed };
+    return { warmed, notInRedis };
   }
 
   stats(): CacheStats {

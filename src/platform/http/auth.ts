@@ -29,6 +29,8 @@ export interface Authenticator {
     token: string,
     workspaceRef?: string,
   ): Promise<{ principal: Principal; workspace?: WorkspaceContext }>;
+  /** The highest role the user holds in any workspace, or null. */
+  highestRole(userId: string): Promise<Role | null>;
 }
 
 export interface RouteAccess {
@@ -36,6 +38,8 @@ export interface RouteAccess {
   public?: boolean;
   /** The least role the caller must hold in the route's :workspaceId. */
   role?: Role;
+  /** For instance-wide routes: the least role the caller must hold in at least one workspace. */
+  instanceRole?: Role;
 }
 
 declare module 'fastify' {
@@ -85,6 +89,12 @@ export function registerAuth(app: FastifyInstance, authenticator: Authenticator)
       throw error;
     }
 
+    if (access?.instanceRole) {
+      const highest = await authenticator.highestRole(request.principal.userId);
+      if (!highest || !roleAllows(highest, access.instanceRole)) {
+        throw AppError.forbidden(`this needs the ${access.instanceRole} role in at least one workspace`);
+      }
+    }
     if (!workspace) return;
     request.workspace = workspace;
     const needed =

@@ -18,6 +18,8 @@ export interface EndpointListing {
 
 export interface ReadinessCheck {
   name: string;
+  /** A failing critical check makes the instance not ready (503); others only mark it degraded. */
+  critical: boolean;
   check(): Promise<void>;
 }
 
@@ -85,7 +87,7 @@ export async function createHttpServer(
 
   app.decorate('endpoints', [] as EndpointListing[]);
   app.decorate('readinessChecks', [
-    { name: 'database', check: () => platform.database.ping() },
+    { name: 'database', critical: true, check: () => platform.database.ping() },
   ] as ReadinessCheck[]);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api') || route.method === 'HEAD') return;
@@ -106,18 +108,22 @@ export async function createHttpServer(
     { config: { access: { public: true } }, schema: { hide: true }, logLevel: 'warn' },
     async (_request, reply) => {
       const checks: Record<string, 'ok' | string> = {};
+      let ready = true;
+      let degraded = false;
       await Promise.all(
-        app.readinessChecks.map(async ({ name, check }) => {
+        app.readinessChecks.map(async ({ name, critical, check }) => {
           try {
             await check();
             checks[name] = 'ok';
           } catch (error) {
             checks[name] = `failing: ${(error as Error).message}`;
+            if (critical) ready = false;
+            else degraded = true;
           }
         }),
       );
-      const ready = Object.values(checks).every((state) => state === 'ok');
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+      const status = !ready ? 'not ready' : degraded ? 'degraded' : 'ready';
+      return reply.code(ready ? 200 : 503).send({ status, checks });
     },
   );
 

@@ -1,0 +1,389 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { CacheService } from '../../src/platform/cache/cache-service.ts';
+import { CircuitBreaker } from '../../src/platform/cache/circuit-breaker.ts';
+import { globToRegExp } from '../../src/platform/cache/glob.ts';
+import { TieredCache, type TieredCacheOptions } from '../../src/platform/cache/tiered-cache.ts';
+import { TTL_JITTER, ttlMilliseconds, ttlPresets } from '../../src/platform/cache/ttl.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import {
+  dropNamespace,
+  rawRedis,
+  startPrivateRedis,
+  testRedisUrl,
+  uniqueNamespace,
+} from '../support/redis.ts';
+
+const log = createLogger({ logLevel: 'silent' });
+const opened: TieredCache[] = [];
+const namespaces: string[] = [];
+
+async function cacheWith(
+  options: Partial<TieredCacheOptions> & { redisUrl?: string | null; timeoutMs?: number } = {},
+) {
+  const namespace = options.namespace ?? uniqueNamespace();
+  namespaces.push(namespace);
+  const redisUrl = options.redisUrl === undefined ? testRedisUrl : options.redisUrl;
+  const cache = new TieredCache({
+    namespace,
+    l1MaxItems: options.l1MaxItems ?? 1000,
+    l1MaxBytes: options.l1MaxBytes ?? 10_000_000,
+    redis: redisUrl
+      ? { url: redisUrl, timeoutMs: options.timeoutMs ?? 50, breakerThreshold: 3, breakerCooldownMs: 200 }
+      : undefined,
+    log,
+  });
+  opened.push(cache);
+  await cache.start();
+  return cache;
+}
+
+after(async () => {
+  for (const cache of opened) await cache.close();
+  for (const namespace of namespaces) await dropNamespace(namespace);
+});
+
+/** Resolves when `check` holds, or fails after `limitMs`: for effects that cross processes. */
+async function eventually(check: () => Promise<boolean>, limitMs = 2000): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < limitMs) {
+    if (await check()) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`condition not met within ${limitMs} ms`);
+}
+
+describe('cache building blocks', () => {
+  test('TTL presets with ±10% jitter', () => {
+    assert.deepEqual(ttlPresets, { short: 60, medium: 300, long: 3600, extended: 86_400 });
+    assert.equal(
+      ttlMilliseconds('medium', () => 0),
+      300_000 * (1 - TTL_JITTER),
+    );
+    assert.equal(
+      ttlMilliseconds('medium', () => 1),
+      300_000 * (1 + TTL_JITTER),
+    );
+    const spread = new Set(Array.from({ length: 50 }, () => ttlMilliseconds('short')));
+    assert.ok(spread.size > 40, 'keys written together get different lifetimes');
+  });
+
+  test('glob patterns match as Redis SCAN MATCH does', () => {
+    assert.ok(globToRegExp('crm:ws1:*').test('crm:ws1:entity:contact:1'));
+    assert.ok(!globToRegExp('crm:ws1:*').test('crm:ws10:entity:contact:1'));
+    assert.ok(globToRegExp('crm:ws?:x').test('crm:ws7:x'));
+    assert.ok(globToRegExp('crm:[ab]:x').test('crm:b:x'));
+    assert.ok(!globToRegExp('crm:[^ab]:x').test('crm:b:x'));
+    assert.ok(globToRegExp('a\\*b').test('a*b'));
+    assert.ok(!globToRegExp('a\\*b').test('axb'));
+    assert.ok(globToRegExp('x.y(z)').test('x.y(z)'));
+  });
+
+  test('the circuit breaker opens after repeated failures and probes once after the cooldown', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ failureThreshold: 3, cooldownMs: 100, now: () => now });
+    for (let i = 0; i < 3; i++) breaker.failed();
+    assert.equal(breaker.state, 'open');
+    assert.equal(breaker.allows(), false);
+    now = 100;
+    assert.equal(breaker.allows(), true, 'one probe');
+    assert.equal(breaker.allows(), false, 'only one');
+    breaker.failed();
+    assert.equal(breaker.state, 'open');
+    now = 200;
+    assert.equal(breaker.allows(), true);
+    breaker.succeeded();
+    assert.equal(breaker.state, 'closed');
+  });
+});
+
+describe('tiered cache', () => {
+  test('L1 only when no Redis is configured, with the same API', async () => {
+    const cache = await cacheWith({ redisUrl: null });
+    await cache.set('k', { a: 1 }, 'short');
+    assert.deepEqual(await cache.get('k'), { a: 1 });
+    await cache.delete('k');
+    assert.equal(await cache.get('k'), undefined);
+    assert.equal(cache.stats().redisConnected, false);
+    assert.equal(cache.stats().l2.breaker, 'disabled');
+  });
+
+  test('statistics are exact for a scripted sequence', async () => {
+    const cache = await cacheWith();
+    const ns = cache.namespace;
+    await cache.set(`${ns}:a`, 1, 'short');
+    await cache.get(`${ns}:a`); // L1 hit
+    await cache.get(`${ns}:b`); // miss in both tiers
+    await cache.delete(`${ns}:a`);
+    await cache.get(`${ns}:a`); // miss
+    const stats = cache.stats();
+    assert.equal(stats.hits, 1);
+    assert.equal(stats.misses, 2);
+    assert.equal(stats.sets, 1);
+    assert.equal(stats.deletes, 1);
+    assert.equal(stats.errors, 0);
+    assert.equal(stats.hitRate, '33.33%');
+    assert.deepEqual(stats.l1, { hits: 1, misses: 2 });
+    assert.equal(stats.l2.misses, 2);
+    assert.equal(stats.localCacheSize, 0);
+    assert.equal(stats.localCacheLimit, 1000);
+    assert.equal(stats.redisConnected, true);
+    assert.equal(stats.l2.breaker, 'closed');
+  });
+
+  test('an L2 hit after L1 eviction refills L1', async () => {
+    const cache = await cacheWith({ l1MaxItems: 2 });
+    const ns = cache.namespace;
+    for (const key of ['a', 'b', 'c']) await cache.set(`${ns}:${key}`, key, 'short');
+    assert.equal(cache.stats().localCacheSize, 2, 'the oldest entry left L1');
+    assert.equal(await cache.get(`${ns}:a`), 'a');
+    assert.equal(cache.stats().l2.hits, 1);
+    assert.equal(await cache.get(`${ns}:a`), 'a');
+    assert.equal(cache.stats().l2.hits, 1, 'the second read is an L1 hit');
+    assert.equal(cache.stats().l1.hits, 1);
+  });
+
+  test('L1 is bounded by bytes as well as items', async () => {
+    const cache = await cacheWith({ redisUrl: null, l1MaxBytes: 10_000 });
+    for (let i = 0; i < 20; i++) await cache.set(`k${i}`, 'x'.repeat(1000), 'short');
+    const { localCacheBytes, localCacheSize } = cache.stats();
+    assert.ok(localCacheBytes <= 10_000, `${localCacheBytes} bytes`);
+    assert.ok(localCacheSize < 20);
+  });
+
+  test('getOrSet loads once for concurrent callers and caches the result', async () => {
+    const cache = await cacheWith();
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { value: 42 };
+    };
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => cache.getOrSet(`${cache.namespace}:sf`, load, { ttl: 'short' })),
+    );
+    assert.equal(loads, 1);
+    assert.ok(results.every((result) => result.value === 42));
+    assert.deepEqual(await cache.getOrSet(`${cache.namespace}:sf`, load, { ttl: 'short' }), { value: 42 });
+    assert.equal(loads, 1);
+  });
+
+  test('a distributed lock lets one process in the cluster compute an expensive value', async () => {
+    const namespace = uniqueNamespace();
+    const a = await cacheWith({ namespace });
+    const b = await cacheWith({ namespace });
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return 'answer';
+    };
+    const key = `${namespace}:ai:prompt`;
+    const [first, second] = await Promise.all([
+      a.getOrSet(key, load, { ttl: 'extended', distributedLockMs: 5000 }),
+      b.getOrSet(key, load, { ttl: 'extended', distributedLockMs: 5000 }),
+    ]);
+    assert.equal(first, 'answer');
+    assert.equal(second, 'answer');
+    assert.equal(loads, 1);
+  });
+
+  test('batch get reads L1 first and the rest in one MGET', async () => {
+    const namespace = uniqueNamespace();
+    const writer = await cacheWith({ namespace });
+    const reader = await cacheWith({ namespace });
+    for (let i = 0; i < 5; i++) await writer.set(`${namespace}:m${i}`, i, 'short');
+    await reader.get(`${namespace}:m0`);
+    const values = await reader.getMany([0, 1, 2, 3, 4, 5].map((i) => `${namespace}:m${i}`));
+    assert.deepEqual(values, [0, 1, 2, 3, 4, undefined]);
+  });
+
+  test('warming fills both tiers with bounded concurrency', async () => {
+    const namespace = uniqueNamespace();
+    const cache = await cacheWith({ namespace });
+    let active = 0;
+    let peak = 0;
+    const keys = Array.from({ length: 200 }, (_, i) => `${namespace}:w${i}`);
+    const result = await cache.warm(
+      keys,
+      async (key) => {
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setImmediate(resolve));
+        active -= 1;
+        return key.toUpperCase();
+      },
+      { ttl: 'short', concurrency: 4 },
+    );
+    assert.equal(result.warmed, 200);
+    assert.ok(peak <= 4, `peak concurrency ${peak}`);
+    const other = await cacheWith({ namespace });
+    assert.equal(await other.get(keys[123]!), keys[123]!.toUpperCase(), 'the values reached Redis');
+  });
+
+  test('deletePattern over 10,000 keys removes exactly the matching ones', async () => {
+    const namespace = uniqueNamespace();
+    const cache = await cacheWith({ namespace, l1MaxItems: 20_000 });
+    const keys = Array.from({ length: 10_000 }, (_, i) =>
+      i % 2 === 0 ? `${namespace}:ws1:entity:contact:${i}` : `${namespace}:ws1:list:contact:${i}`,
+    );
+    const warmed = await cache.warm(keys, async (key) => key, { ttl: 'long', concurrency: 16 });
+    assert.deepEqual(warmed, { warmed: 10_000, notInRedis: 0 });
+    await cache.set(`${namespace}:ws10:entity:contact:1`, 'other workspace', 'long');
+    const deleted = await cache.deletePattern(`${namespace}:ws1:entity:*`);
+    assert.equal(deleted, 5000);
+    const redis = await rawRedis();
+    try {
+      const remaining: string[] = [];
+      for await (const batch of redis.scanIterator({ MATCH: `${namespace}:*`, COUNT: 1000 }))
+        remaining.push(...batch);
+      assert.equal(remaining.length, 5001);
+      assert.ok(remaining.every((key) => !key.startsWith(`${namespace}:ws1:entity:`)));
+      assert.ok(remaining.includes(`${namespace}:ws10:entity:contact:1`), 'a look-alike prefix is untouched');
+    } finally {
+      redis.destroy();
+    }
+    assert.equal(await cache.get(`${namespace}:ws1:entity:contact:0`), undefined, 'L1 dropped them too');
+    assert.equal(await cache.get(`${namespace}:ws1:list:contact:1`), `${namespace}:ws1:list:contact:1`);
+  });
+});
+
+describe('many instances', () => {
+  test('a write in one instance drops the other instance’s L1 copy within a bounded time', async () => {
+    const namespace = uniqueNamespace();
+    const a = await cacheWith({ namespace });
+    const b = await cacheWith({ namespace });
+    const key = `${namespace}:ws:entity:deal:1`;
+    await a.set(key, 'v1', 'medium');
+    // The set's own bus message must land before b caches the value, or it would drop b's fresh copy.
+    await eventually(async () => b.stats().bus!.received >= 1);
+    assert.equal(await b.get(key), 'v1');
+    assert.equal(await b.get(key), 'v1');
+    assert.equal(b.stats().l1.hits, 1, 'b now serves it from L1');
+
+    await a.set(key, 'v2', 'medium');
+    const elapsedMs = await eventually(async () => (await b.get(key)) === 'v2', 1000);
+    assert.ok(elapsedMs < 500, `took ${elapsedMs} ms`);
+
+    await a.delete(key);
+    await eventually(async () => (await b.get(key)) === undefined, 1000);
+
+    await a.set(`${namespace}:ws:entity:deal:2`, 'x', 'medium');
+    await b.get(`${namespace}:ws:entity:deal:2`);
+    await a.deletePattern(`${namespace}:ws:*`);
+    await eventually(async () => (await b.get(`${namespace}:ws:entity:deal:2`)) === undefined, 1000);
+    assert.ok(b.stats().bus!.received >= 3);
+  });
+});
+
+describe('Redis failures', () => {
+  test('Redis stopped mid-run: bounded latency, no caller errors, then recovery by itself', async () => {
+    const redis = await startPrivateRedis();
+    try {
+      const cache = await cacheWith({ redisUrl: redis.url, timeoutMs: 50 });
+      const ns = cache.namespace;
+      await cache.set(`${ns}:warm`, 'kept in L1', 'medium');
+      await cache.set(`${ns}:remote`, 'only in redis', 'medium');
+
+      redis.pause();
+      const latencies: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const started = performance.now();
+        const value = await cache.getOrSet(`${ns}:k${i}`, async () => `loaded ${i}`, { ttl: 'short' });
+        latencies.push(performance.now() - started);
+        assert.equal(value, `loaded ${i}`, 'the source answers while Redis does not');
+      }
+      assert.ok(Math.max(...latencies) < 200, `worst call took ${Math.max(...latencies).toFixed(1)} ms`);
+      assert.equal(await cache.get(`${ns}:warm`), 'kept in L1');
+      const down = cache.stats();
+      assert.equal(down.redisConnected, false);
+      assert.equal(down.l2.breaker, 'open');
+      assert.ok(down.l2.timeouts >= 1);
+
+      redis.resume();
+      await eventually(async () => {
+        await cache.get(`${ns}:probe`);
+        return cache.stats().l2.breaker === 'closed';
+      }, 5000);
+      assert.equal(cache.stats().redisConnected, true);
+      await cache.set(`${ns}:after`, 'back', 'short');
+      const other = await cacheWith({ redisUrl: redis.url, namespace: ns });
+      assert.equal(await other.get(`${ns}:after`), 'back', 'writes reach Redis again');
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test('Redis killed and restarted: calls fail fast while it is gone, and the cache reconnects', async () => {
+    const redis = await startPrivateRedis();
+    try {
+      const cache = await cacheWith({ redisUrl: redis.url, timeoutMs: 50 });
+      const ns = cache.namespace;
+      await redis.stop();
+      const started = performance.now();
+      for (let i = 0; i < 50; i++) assert.equal(await cache.get(`${ns}:gone${i}`), undefined);
+      assert.ok(performance.now() - started < 500, 'fifty reads with Redis gone took under half a second');
+      await redis.restart();
+      await eventually(async () => {
+        await cache.get(`${ns}:probe`);
+        return cache.stats().redisConnected;
+      }, 10_000);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
+
+describe('the mission API', () => {
+  test('keys are namespaced per workspace; invalidateEntity also retires that type’s lists', async () => {
+    const tiers = await cacheWith();
+    const cache = new CacheService(tiers);
+    const ns = cache.namespace;
+    assert.equal(cache.entityKey('ws1', 'contact', 'c1'), `${ns}:ws1:entity:contact:c1`);
+    await cache.cacheEntity('ws1', 'contact', 'c1', { name: 'Dana' }, { ttl: 'medium' });
+    assert.deepEqual(await cache.getCachedEntity('ws1', 'contact', 'c1'), { name: 'Dana' });
+    await cache.cacheList('ws1', 'contact', 'recent', [1, 2]);
+    await cache.cacheList('ws1', 'deal', 'recent', [3]);
+    assert.deepEqual(await cache.getCachedList('ws1', 'contact', 'recent'), [1, 2]);
+    await cache.invalidateEntity('ws1', 'contact', 'c1');
+    assert.equal(await cache.getCachedEntity('ws1', 'contact', 'c1'), undefined);
+    assert.equal(await cache.getCachedList('ws1', 'contact', 'recent'), undefined);
+    assert.deepEqual(await cache.getCachedList('ws1', 'deal', 'recent'), [3], 'other types keep their lists');
+  });
+
+  test('AI responses are keyed by model, prompt and parameters', async () => {
+    const cache = new CacheService(await cacheWith());
+    await cache.cacheAIResponse(
+      'Summarise deal 42',
+      { summary: 'ok' },
+      { model: 'm1', parameters: { t: 0 } },
+    );
+    assert.deepEqual(
+      await cache.getCachedAIResponse('Summarise deal 42', { model: 'm1', parameters: { t: 0 } }),
+      {
+        summary: 'ok',
+      },
+    );
+    assert.equal(
+      await cache.getCachedAIResponse('Summarise deal 42', { model: 'm2', parameters: { t: 0 } }),
+      undefined,
+    );
+    assert.equal(
+      await cache.getCachedAIResponse('Summarise deal 42', { model: 'm1', parameters: { t: 1 } }),
+      undefined,
+    );
+  });
+
+  test('search results are retired by any write in the workspace; invalidateWorkspace clears it all', async () => {
+    const cache = new CacheService(await cacheWith());
+    await cache.cacheSearchResults('ws1', { q: 'crm' }, ['r1']);
+    assert.deepEqual(await cache.getCachedSearchResults('ws1', { q: 'crm' }), ['r1']);
+    await cache.invalidateLists('ws1', 'lead');
+    assert.equal(await cache.getCachedSearchResults('ws1', { q: 'crm' }), undefined);
+    await cache.cacheEntity('ws1', 'lead', 'l1', 1);
+    await cache.cacheEntity('ws2', 'lead', 'l1', 2);
+    await cache.invalidateWorkspace('ws1');
+    assert.equal(await cache.getCachedEntity('ws1', 'lead', 'l1'), undefined);
+    assert.equal(await cache.getCachedEntity('ws2', 'lead', 'l1'), 2);
+  });
+});
