@@ -64,6 +64,7 @@ export class TieredCache {
   private readonly l2?: RedisTier;
   private readonly bus?: InvalidationBus;
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly background = new Set<Promise<unknown>>();
   /** Bumped by every invalidation: a load that started before one must not store its (maybe stale) result. */
   private generation = 0;
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0, l1Hits: 0, l1Misses: 0, errors: 0 };
@@ -101,6 +102,7 @@ export class TieredCache {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.background);
     await this.bus?.close();
     await this.l2?.close();
   }
@@ -113,21 +115,26 @@ export class TieredCache {
     await this.l2?.ping();
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
+  get<T>(key: string): Promise<T | undefined> {
+    // The L1 hit path stays out of an async function: it is most calls and the goal is raw-LRU speed.
     const local = this.l1.get(key);
     if (local !== undefined) {
       this.counters.hits += 1;
       this.counters.l1Hits += 1;
-      return local.value as T;
+      return Promise.resolve(local.value as T);
     }
     this.counters.l1Misses += 1;
+    return this.getRemote(key);
+  }
+
+  private async getRemote<T>(key: string): Promise<T | undefined> {
     if (this.l2) {
       const generation = this.generation;
       const json = await this.l2.get(key);
       if (typeof json === 'string') {
         const value = JSON.parse(json) as T;
-        // An L2 hit refills L1 for what is left of the key's life, unless it was invalidated meanwhile.
-        // L1 copies of L2 values live at most the short preset, so a lost bus message costs at most that long.
+        // An L2 hit refills L1, unless the key was invalidated meanwhile. L1 copies of L2 values live at most
+        // the short preset, so a lost bus message costs at most that long.
         if (generation === this.generation)
           this.storeLocally(key, value, json.length, ttlMilliseconds('short'));
         this.counters.hits += 1;
@@ -177,9 +184,13 @@ export class TieredCache {
     this.counters.sets += 1;
     this.storeLocally(key, value, json.length, ttlMs);
     if (this.l2) {
-      if (!(await this.l2.set(key, json, ttlMs))) this.counters.errors += 1;
-      // Other instances may hold an older value in L1.
-      await this.bus?.send({ op: 'keys', keys: [key] });
+      // Issued together on one connection: Redis applies the SET before it publishes, and the caller waits
+      // one deadline at most. Other instances may hold an older value in L1.
+      const [stored] = await Promise.all([
+        this.l2.set(key, json, ttlMs),
+        this.bus?.send({ op: 'keys', keys: [key] }),
+      ]);
+      if (!stored) this.counters.errors += 1;
     }
   }
 
@@ -189,8 +200,11 @@ export class TieredCache {
     for (const key of list) this.l1.delete(key);
     this.counters.deletes += list.length;
     if (this.l2) {
-      if ((await this.l2.delete(list)) === UNAVAILABLE) this.counters.errors += 1;
-      await this.bus?.send({ op: 'keys', keys: [...list] });
+      const [removed] = await Promise.all([
+        this.l2.delete(list),
+        this.bus?.send({ op: 'keys', keys: [...list] }),
+      ]);
+      if (removed === UNAVAILABLE) this.counters.errors += 1;
     }
   }
 
@@ -296,7 +310,10 @@ export class TieredCache {
       options.distributedLockMs && this.l2
         ? await this.loadUnderLock(key, load, options.distributedLockMs)
         : await load();
-    if (value !== undefined && generation === this.generation) await this.set(key, value, options.ttl);
+    // L1 is filled now; the L2 write and bus message go on in the background so that a caller waits on Redis
+    // for one deadline at most (the read above), never two.
+    if (value !== undefined && generation === this.generation)
+      this.inBackground(this.set(key, value, options.ttl));
     return value;
   }
 
@@ -319,6 +336,12 @@ export class TieredCache {
       if (json === UNAVAILABLE) break;
     }
     return load();
+  }
+
+  /** Tracked, so close() waits for writes still on their way to Redis. Their failures are counted in set(). */
+  private inBackground(work: Promise<unknown>): void {
+    this.background.add(work);
+    work.finally(() => this.background.delete(work)).catch(() => {});
   }
 
   private storeLocally(key: string, value: unknown, bytes: number, ttlMs: number | undefined): void {
