@@ -1,6 +1,5 @@
 // Versioned migrations, run at start and by `crm-ai migrate`. Each migration is a module in ./migrations.
-import { type Kysely, sql } from 'kysely';
-import { type Migration, Migrator } from 'kysely/migration';
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { Database, Engine } from './database.ts';
 import * as m001 from './migrations/001_core.ts';
 
