@@ -223,7 +223,10 @@ function zipfSampler(n: number, exponent: number, seed: number): () => number {
   const total = weights.reduce((a, b) => a + b, 0);
   const cumulative: number[] = [];
   let running = 0;
-  for (const weight of weights) cumulative.push((running += weight / total));
+  for (const weight of weights) {
+    running += weight / total;
+    cumulative.push(running);
+  }
   let state = seed >>> 0;
   const random = () => {
     // mulberry32: a deterministic stream, so every run replays the same workload.
