@@ -134,17 +134,7 @@ export class IdentityRepository {
     userId: string,
     workspaceRef: string,
   ): Promise<{ workspace: Workspace; role: Role } | undefined> {
-    const row = await this.db
-      .selectFrom('memberships')
-      .innerJoin('workspaces', 'workspaces.id', 'memberships.workspaceId')
-      .select([
-        'workspaces.id',
-        'workspaces.slug',
-        'workspaces.name',
-        'workspaces.createdAt',
-        'memberships.role',
-      ])
-      .where('memberships.userId', '=', userId)
+    const row = await this.workspacesOfQuery(userId)
       .where((eb) =>
         eb.or([eb('workspaces.id', '=', workspaceRef), eb('workspaces.slug', '=', workspaceRef)]),
       )
@@ -155,6 +145,11 @@ export class IdentityRepository {
   }
 
   async listWorkspacesOf(userId: string): Promise<(Workspace & { role: Role })[]> {
+    return this.workspacesOfQuery(userId).orderBy('workspaces.createdAt').orderBy('workspaces.id').execute();
+  }
+
+  /** The workspaces a user belongs to, with the role held in each. */
+  private workspacesOfQuery(userId: string) {
     return this.db
       .selectFrom('memberships')
       .innerJoin('workspaces', 'workspaces.id', 'memberships.workspaceId')
@@ -165,10 +160,7 @@ export class IdentityRepository {
         'workspaces.createdAt',
         'memberships.role',
       ])
-      .where('memberships.userId', '=', userId)
-      .orderBy('workspaces.createdAt')
-      .orderBy('workspaces.id')
-      .execute();
+      .where('memberships.userId', '=', userId);
   }
 
   async upsertMembership(workspaceId: string, userId: string, role: Role, at: string): Promise<void> {

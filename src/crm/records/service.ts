@@ -114,16 +114,7 @@ export class RecordsService {
       await assertLinksExist(repository, type, workspaceId, records);
       await repository.insertMany(type, records);
     });
-    await this.cache.invalidateLists(workspaceId, type.name);
-    for (const record of records) {
-      this.events.emit('entity.changed', {
-        kind: 'created',
-        workspaceId,
-        entityType: type.name,
-        entityId: record.id,
-        record,
-      });
-    }
+    await this.announceCreated(type, workspaceId, records);
     return records;
   }
 
@@ -137,8 +128,13 @@ export class RecordsService {
       await assertLinksExist(repository, type, workspaceId, owned);
       await repository.insertMany(type, owned);
     });
+    await this.announceCreated(type, workspaceId, owned);
+  }
+
+  /** After new records committed: retire cached lists, then tell the other modules. */
+  private async announceCreated(type: EntityType, workspaceId: string, records: readonly RecordRow[]) {
     await this.cache.invalidateLists(workspaceId, type.name);
-    for (const record of owned) {
+    for (const record of records) {
       this.events.emit('entity.changed', {
         kind: 'created',
         workspaceId,
