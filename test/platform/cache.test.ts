@@ -276,6 +276,42 @@ describe('many instances', () => {
   });
 });
 
+describe('invalidation bus', () => {
+  test('a lost message (a gap in a sender’s sequence) flushes L1', async () => {
+    const namespace = uniqueNamespace();
+    const cache = await cacheWith({ namespace });
+    await cache.set(`${namespace}:kept`, 'value', 'medium');
+    const publisher = await rawRedis();
+    try {
+      const channel = `${namespace}:cache-bus`;
+      const message = (seq: number) =>
+        JSON.stringify({ op: 'keys', keys: ['unrelated'], sender: 'other', seq });
+      await publisher.publish(channel, message(1));
+      await eventually(async () => cache.stats().bus!.received === 1);
+      assert.equal(cache.stats().localCacheSize, 1, 'an unrelated key leaves L1 alone');
+      await publisher.publish(channel, message(3));
+      await eventually(async () => cache.stats().bus!.gaps === 1);
+      assert.equal(cache.stats().localCacheSize, 0, 'after a gap nothing in L1 can be trusted');
+    } finally {
+      publisher.destroy();
+    }
+  });
+
+  test('after the bus reconnects, L1 is flushed', async () => {
+    const redis = await startPrivateRedis();
+    try {
+      const cache = await cacheWith({ redisUrl: redis.url });
+      await cache.set(`${cache.namespace}:k`, 'v', 'medium');
+      assert.equal(cache.stats().localCacheSize, 1);
+      await redis.restart();
+      await eventually(async () => cache.stats().bus!.flushes >= 1, 10_000);
+      assert.equal(cache.stats().localCacheSize, 0);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
+
 describe('Redis failures', () => {
   test('Redis stopped mid-run: bounded latency, no caller errors, then recovery by itself', async () => {
     const redis = await startPrivateRedis();
