@@ -6,22 +6,26 @@ import { registerCacheRoutes } from './platform/cache/routes.ts';
 import { createHttpServer } from './platform/http/server.ts';
 import { createPlatform } from './platform/index.ts';
 import type { Logger } from './platform/logger.ts';
+import { createVector, registerVectorModule } from './vector/index.ts';
 
 export async function buildApp(config: Config, log?: Logger) {
   const platform = await createPlatform(config, log);
   const crm = createCrm(platform);
+  const vector = await createVector(platform, crm);
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
+  registerVectorModule(app, vector);
   registerCacheRoutes(app, platform.cache, entityTypeNames);
   if (platform.cache.tiers.redisEnabled) {
     // Without Redis the cache serves from L1 and the source: degraded, still able to answer.
     app.readinessChecks.push({ name: 'redis', critical: false, check: () => platform.cache.tiers.ping() });
   }
   app.addHook('onClose', async () => {
+    await vector.close();
     await platform.close();
   });
   await app.ready();
-  return { app, platform, crm };
+  return { app, platform, crm, vector };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -59,6 +59,12 @@ export const environmentSchema = z
     CACHE_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
     CACHE_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(10).default(2000),
     VECTOR_DB_BACKEND: z.enum(['local', 'pinecone', 'milvus']).default('local'),
+    EMBEDDING_PROVIDER: z.enum(['local', 'onnx', 'openai']).default('local'),
+    EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+    EMBEDDING_DIMENSIONS: z.coerce.number().int().min(16).max(4096).optional(),
+    EMBEDDING_BASE_URL: z.url().default('https://api.openai.com/v1'),
+    EMBEDDING_API_KEY: optionalString,
+    EMBEDDING_MODEL_PATH: optionalString,
     PINECONE_API_KEY: optionalString,
     MILVUS_ADDRESS: optionalString,
     OPENAI_API_KEY: optionalString,
@@ -78,6 +84,13 @@ export const environmentSchema = z
         code: 'custom',
         path: ['PINECONE_API_KEY'],
         message: 'is required when VECTOR_DB_BACKEND=pinecone',
+      });
+    }
+    if (env.EMBEDDING_PROVIDER === 'onnx' && !env.EMBEDDING_MODEL_PATH) {
+      context.addIssue({
+        code: 'custom',
+        path: ['EMBEDDING_MODEL_PATH'],
+        message: 'is required when EMBEDDING_PROVIDER=onnx (a local model directory; nothing is downloaded)',
       });
     }
     if (env.VECTOR_DB_BACKEND === 'milvus' && !env.MILVUS_ADDRESS) {
@@ -116,6 +129,10 @@ export interface Config {
     breakerCooldownMs: number;
   };
   vector: { backend: Environment['VECTOR_DB_BACKEND']; pineconeApiKey?: string; milvusAddress?: string };
+  embedding:
+    | { provider: 'local'; dimensions: number }
+    | { provider: 'onnx'; modelPath: string }
+    | { provider: 'openai'; baseUrl: string; apiKey?: string; model: string; dimensions: number };
   providers: { openAiApiKey?: string; togetherApiKey?: string; replicateApiToken?: string };
   http: { bodyLimitBytes: number; rateLimitPerMinute: number };
   bootstrapDemo: boolean;
@@ -165,6 +182,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       pineconeApiKey: env.PINECONE_API_KEY,
       milvusAddress: env.MILVUS_ADDRESS,
     },
+    embedding: resolveEmbedding(env),
     providers: {
       openAiApiKey: env.OPENAI_API_KEY,
       togetherApiKey: env.TOGETHER_AI_API_KEY,
@@ -173,6 +191,21 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     http: { bodyLimitBytes: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
     bootstrapDemo: env.BOOTSTRAP_DEMO,
   };
+}
+
+function resolveEmbedding(env: Environment): Config['embedding'] {
+  if (env.EMBEDDING_PROVIDER === 'onnx') return { provider: 'onnx', modelPath: env.EMBEDDING_MODEL_PATH! };
+  if (env.EMBEDDING_PROVIDER === 'openai') {
+    return {
+      provider: 'openai',
+      baseUrl: env.EMBEDDING_BASE_URL,
+      apiKey: env.EMBEDDING_API_KEY ?? env.OPENAI_API_KEY,
+      model: env.EMBEDDING_MODEL,
+      // text-embedding-3-small answers 1536 dimensions unless asked for fewer.
+      dimensions: env.EMBEDDING_DIMENSIONS ?? 1536,
+    };
+  }
+  return { provider: 'local', dimensions: env.EMBEDDING_DIMENSIONS ?? 384 };
 }
 
 /**

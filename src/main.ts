@@ -8,6 +8,7 @@ import { seedWorkspace } from './crm/seed/seed.ts';
 import { roles } from './platform/http/roles.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
+import { indexWorkspace } from './vector/index-command.ts';
 
 function readConfig(): Config {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
@@ -161,8 +162,30 @@ program
   .option('--no-progress', 'no progress bar')
   .action((options: { workspace: string; size: number; seed: number; progress: boolean }) =>
     withPlatform(async (platform) => {
-      const summary = await seedWorkspace(platform, createCrm(platform), options);
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      const crm = createCrm(platform);
+      const summary = await seedWorkspace(platform, crm, options);
+      // Seeded records are searchable at once: index them now rather than at the next start.
+      const index = await indexWorkspace(platform, crm, summary.workspaceId, {
+        rebuild: true,
+        progress: options.progress,
+      });
+      process.stdout.write(`${JSON.stringify({ ...summary, index })}\n`);
+    }),
+  );
+
+program
+  .command('index')
+  .description('(re)index a workspace for search, with a progress bar')
+  .requiredOption('--workspace <slug>', 'workspace slug or id')
+  .option('--rebuild', 'drop the index first (needed after a change of embedding model)')
+  .option('--no-progress', 'no progress bar')
+  .action((options: { workspace: string; rebuild?: boolean; progress: boolean }) =>
+    withPlatform(async (platform) => {
+      const crm = createCrm(platform);
+      const workspace = await crm.identity.findWorkspaceBySlug(options.workspace);
+      const workspaceId = workspace?.id ?? options.workspace;
+      const report = await indexWorkspace(platform, crm, workspaceId, options);
+      process.stdout.write(`${JSON.stringify(report)}\n`);
     }),
   );
 

@@ -6,12 +6,14 @@ import type { Crm } from '../../src/crm/index.ts';
 import type { EventBus } from '../../src/platform/events.ts';
 import type { Role } from '../../src/platform/http/roles.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import type { Vector } from '../../src/vector/index.ts';
 import { ApiClient } from './client.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
   crm: Crm;
+  vector: Vector;
   events: EventBus;
   baseUrl: string;
   database: TestDatabase;
@@ -51,7 +53,7 @@ export async function startTestApp(
     ...env,
   };
   const config = loadConfig(fullEnv);
-  const { app, crm, platform } = await buildApp(config, createLogger(config, logDestination));
+  const { app, crm, platform, vector } = await buildApp(config, createLogger(config, logDestination));
   // Tests start from a connected cache; the product itself does not wait for Redis.
   await platform.cache.tiers.start();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -60,6 +62,7 @@ export async function startTestApp(
   const testApp: TestApp = {
     app,
     crm,
+    vector,
     events: platform.events,
     baseUrl: address,
     database: db,

@@ -84,7 +84,8 @@ describe('OpenAI-compatible embedder against a contract server', () => {
       );
       const expected = Float32Array.from(fakeEmbedding('three', 8));
       const scale = 1 / norm(expected);
-      vectors[2]!.forEach((value, i) => assert.ok(Math.abs(value - expected[i]! * scale) < 1e-6));
+      for (const [i, value] of vectors[2]!.entries())
+        assert.ok(Math.abs(value - expected[i]! * scale) < 1e-6);
     } finally {
       await server.close();
     }
@@ -154,9 +155,9 @@ describe('ONNX embedder', () => {
     assert.equal(embedder.dimensions, 32);
     const vectors = await embedder.embed(reference.sentences);
     for (const [row, vector] of vectors.entries()) {
-      vector.forEach((value, i) =>
-        assert.ok(Math.abs(value - reference.embeddings[row]![i]!) < 1e-5, `row ${row} dim ${i}`),
-      );
+      for (const [i, value] of vector.entries()) {
+        assert.ok(Math.abs(value - reference.embeddings[row]![i]!) < 1e-5, `row ${row} dim ${i}`);
+      }
     }
   });
 

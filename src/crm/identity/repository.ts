@@ -125,6 +125,16 @@ export class IdentityRepository {
     await this.db.insertInto('workspaces').values(workspace).execute();
   }
 
+  async listAllWorkspaceIds(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('workspaces')
+      .select('id')
+      .orderBy('createdAt')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   async findWorkspaceBySlug(slug: string): Promise<Workspace | undefined> {
     return this.db.selectFrom('workspaces').selectAll().where('slug', '=', slug).executeTakeFirst();
   }

@@ -170,6 +170,11 @@ export class IdentityService {
     return created;
   }
 
+  /** Every workspace of the instance: for maintenance that spans them (index repair). */
+  async listAllWorkspaceIds(): Promise<string[]> {
+    return this.repository.listAllWorkspaceIds();
+  }
+
   async findWorkspaceBySlug(slug: string): Promise<Workspace | undefined> {
     return this.repository.findWorkspaceBySlug(slug);
   }

@@ -184,6 +184,15 @@ export class CacheService {
     });
   }
 
+  /** Search results of a workspace, after its index changed. */
+  async invalidateSearchResults(workspaceId: string): Promise<void> {
+    await this.tiers.set(
+      `${this.workspacePrefix(workspaceId)}searchver`,
+      hashKey(`${Date.now()}:${Math.random()}`).slice(0, 8),
+      'long',
+    );
+  }
+
   /** Every cached list of a type (and the workspace's search results) after records were added. */
   async invalidateLists(workspaceId: string, type: string): Promise<void> {
     await this.retireLists(workspaceId, type);

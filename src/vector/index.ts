@@ -1,0 +1,77 @@
+// Wires the search module: embedder, vector store, service, indexer and routes.
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Crm } from '../crm/index.ts';
+import type { Platform } from '../platform/index.ts';
+import { createEmbedder } from './embedders/registry.ts';
+import { Indexer } from './indexer.ts';
+import { registerVectorRoutes } from './routes.ts';
+import { VectorService } from './service.ts';
+import { LocalVectorStore } from './stores/local.ts';
+import type { VectorStore } from './stores/vector-store.ts';
+
+export interface Vector {
+  service: VectorService;
+  indexer: Indexer;
+  store: VectorStore;
+  /** Resolves when the start-up check for lost namespaces has finished. */
+  repaired: Promise<void>;
+  close(): Promise<void>;
+}
+
+async function repairLostNamespaces(
+  platform: Platform,
+  crm: Crm,
+  service: VectorService,
+  store: VectorStore,
+) {
+  try {
+    for (const workspaceId of await crm.identity.listAllWorkspaceIds()) {
+      if (await store.exists(workspaceId)) continue;
+      const stats = await service.stats(workspaceId);
+      if (Object.values(stats.records).every((count) => count === 0)) continue;
+      const report = await service.rebuild(workspaceId);
+      platform.log.info({ workspaceId, ...report, missing: undefined }, 'rebuilt a missing search index');
+    }
+  } catch (error) {
+    platform.log.error({ err: error }, 'rebuilding missing search indexes failed; run `crm-ai index`');
+  }
+}
+
+export async function createVector(
+  platform: Platform,
+  crm: Crm,
+  options: { repair?: boolean } = {},
+): Promise<Vector> {
+  const store = createStore(platform);
+  const embedder = await createEmbedder(platform.config.embedding);
+  const service = new VectorService(store, embedder, crm.records, platform.cache);
+  const indexer = new Indexer(service, platform.log);
+  indexer.start(platform.events);
+  // Index files are an acceleration structure: when a workspace's are missing (first start after seeding,
+  // or lost), they are rebuilt from the records in the background while the instance serves.
+  const repairing =
+    options.repair === false ? Promise.resolve() : repairLostNamespaces(platform, crm, service, store);
+  return {
+    service,
+    indexer,
+    store,
+    repaired: repairing,
+    async close() {
+      await repairing;
+      await indexer.stop();
+      await store.close();
+    },
+  };
+}
+
+function createStore(platform: Platform): VectorStore {
+  const { backend } = platform.config.vector;
+  if (backend === 'local')
+    return new LocalVectorStore({ directory: path.join(platform.config.dataDir, 'vectors') });
+  throw new Error(`VECTOR_DB_BACKEND=${backend} is not available yet in this version; use local`);
+}
+
+export function registerVectorModule(app: FastifyInstance, vector: Vector): void {
+  registerVectorRoutes(app, vector.service);
+}

@@ -1,0 +1,241 @@
+// HTTP for search, with the mission's paths and bodies: /api/vector/...
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CrmError } from '../crm/errors.ts';
+import {
+  type EntityTypeName,
+  entityTypeList,
+  entityTypeNames,
+  recordIdSchema,
+} from '../crm/records/entity-types.ts';
+import { workspaceOf } from '../platform/http/auth.ts';
+import { errorResponses } from '../platform/http/schemas.ts';
+import type { VectorService } from './service.ts';
+
+const tags = ['search'];
+
+/** Singular as in the mission ("contact"); plurals ("contacts") are accepted too. */
+const entityTypeSchema = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  return entityTypeList.find((type) => type.plural === value)?.name ?? value;
+}, z.enum(entityTypeNames));
+
+const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
+const entityParams = workspaceParams.extend({ entityType: entityTypeSchema, entityId: recordIdSchema });
+const idParams = workspaceParams.extend({ entityType: entityTypeSchema, id: recordIdSchema });
+
+const hitSchema = z.object({
+  entityType: z.enum(entityTypeNames),
+  entityId: z.string(),
+  score: z.number(),
+  title: z.string(),
+  snippet: z.string(),
+});
+const resultsSchema = z.object({ results: z.array(hitSchema), model: z.string(), tookMs: z.number() });
+const indexReportSchema = z.object({
+  indexed: z.number(),
+  vectors: z.number(),
+  missing: z.array(z.string()),
+});
+
+const topK = z.coerce.number().int().min(1).max(100).default(10);
+const minScore = z.coerce.number().min(-1).max(1).default(0);
+
+export function registerVectorRoutes(app: FastifyInstance, vectors: VectorService): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.post(
+    '/api/vector/:workspaceId/index/:entityType/:entityId',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        summary: 'Index one record',
+        tags,
+        params: entityParams,
+        response: { 200: indexReportSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { entityType, entityId } = request.params as z.infer<typeof entityParams>;
+      const report = await vectors.indexEntity(workspaceOf(request).id, entityType, entityId);
+      if (report.missing.length > 0) throw CrmError.recordNotFound(entityType, entityId);
+      return report;
+    },
+  );
+
+  api.post(
+    '/api/vector/:workspaceId/index-batch/:entityType',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        summary: 'Index many records of one type (all of them when no ids are given)',
+        tags,
+        params: workspaceParams.extend({ entityType: entityTypeSchema }),
+        body: z
+          .object({ ids: z.array(recordIdSchema).min(1).max(10_000).optional() })
+          .strict()
+          .default({}),
+        response: { 200: indexReportSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { entityType } = request.params as { entityType: EntityTypeName };
+      const { ids } = request.body as { ids?: string[] };
+      const workspaceId = workspaceOf(request).id;
+      return ids
+        ? vectors.indexMany(workspaceId, entityType, ids)
+        : vectors.indexAll(workspaceId, entityType);
+    },
+  );
+
+  api.post(
+    '/api/vector/:workspaceId/search',
+    {
+      schema: {
+        summary: 'Semantic search across record types',
+        tags,
+        params: workspaceParams,
+        body: z
+          .object({
+            query: z.string().trim().min(1).max(2000),
+            entityTypes: z.array(entityTypeSchema).min(1).optional(),
+            topK,
+            minScore,
+          })
+          .strict(),
+        response: { 200: resultsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const body = request.body as {
+        query: string;
+        entityTypes?: EntityTypeName[];
+        topK: number;
+        minScore: number;
+      };
+      const results = await vectors.search(workspaceOf(request).id, body);
+      return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
+    },
+  );
+
+  api.get(
+    '/api/vector/:workspaceId/similar/:entityType/:id',
+    {
+      schema: {
+        summary: 'Records similar to one record',
+        tags,
+        params: idParams,
+        querystring: z.object({ topK, minScore, entityTypes: z.string().optional() }).strict(),
+        response: { 200: resultsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const { entityType, id } = request.params as z.infer<typeof idParams>;
+      const query = request.query as { topK: number; minScore: number; entityTypes?: string };
+      const types = query.entityTypes?.split(',').map((value) => entityTypeSchema.parse(value.trim())) as
+        | EntityTypeName[]
+        | undefined;
+      const results = await vectors.similar(workspaceOf(request).id, entityType, id, {
+        ...query,
+        entityTypes: types,
+      });
+      return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
+    },
+  );
+
+  api.delete(
+    '/api/vector/:workspaceId/index/:entityType/:id',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        summary: 'Remove a record from the index',
+        tags,
+        params: idParams,
+        response: { 200: z.object({ removed: z.number() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { entityType, id } = request.params as z.infer<typeof idParams>;
+      return { removed: await vectors.removeEntity(workspaceOf(request).id, entityType, id) };
+    },
+  );
+
+  api.get(
+    '/api/vector/:workspaceId/stats',
+    {
+      schema: {
+        summary: 'Index statistics: vectors per type, backend, model, dimension, last indexed, size',
+        tags,
+        params: workspaceParams,
+        response: {
+          200: z.object({
+            backend: z.string(),
+            model: z.string(),
+            dimensions: z.number(),
+            vectors: z.number(),
+            vectorsByType: z.record(z.string(), z.number()),
+            records: z.record(z.string(), z.number()),
+            lastIndexedAt: z.string().nullable(),
+            sizeBytes: z.number(),
+            indexModel: z.string().nullable(),
+            needsReindex: z.boolean(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const stats = await vectors.stats(workspaceOf(request).id);
+      return {
+        backend: stats.backend,
+        model: stats.model,
+        dimensions: stats.dimensions,
+        vectors: stats.namespace?.vectors ?? 0,
+        vectorsByType: stats.namespace?.vectorsByType ?? {},
+        records: stats.records,
+        lastIndexedAt: stats.namespace?.lastIndexedAt ?? null,
+        sizeBytes: stats.namespace?.sizeBytes ?? 0,
+        indexModel: stats.namespace?.model ?? null,
+        needsReindex: stats.needsReindex,
+      };
+    },
+  );
+
+  api.post(
+    '/api/vector/embedding',
+    {
+      schema: {
+        summary: 'Embed one text or a batch with the configured model',
+        tags,
+        body: z
+          .object({
+            text: z.string().min(1).max(20_000).optional(),
+            texts: z.array(z.string().min(1).max(20_000)).min(1).max(256).optional(),
+          })
+          .strict()
+          .refine((body) => (body.text === undefined) !== (body.texts === undefined), {
+            message: 'send either text or texts',
+          }),
+        response: {
+          200: z.object({
+            model: z.string(),
+            dimensions: z.number(),
+            embeddings: z.array(z.array(z.number())),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { text, texts } = request.body as { text?: string; texts?: string[] };
+      const inputs = texts ?? [text!];
+      const embeddings = await Promise.all(
+        inputs.map(async (input) => Array.from(await vectors.embedText(input))),
+      );
+      return { model: vectors.model, dimensions: vectors.dimensions, embeddings };
+    },
+  );
+}

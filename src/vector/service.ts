@@ -1,0 +1,261 @@
+// Search over CRM records: indexing records as vectors, semantic and similar-record search, statistics.
+import type { EntityTypeName, RecordRow } from '../crm/records/entity-types.ts';
+import { entityTypeNames, entityTypes } from '../crm/records/entity-types.ts';
+import type { RecordsService } from '../crm/records/service.ts';
+import { type CacheService, hashKey } from '../platform/cache/cache-service.ts';
+import type { Embedder } from './embedders/embedder.ts';
+import { entityChunks, entityText } from './entity-text.ts';
+import type { NamespaceInfo, VectorItem, VectorMatch, VectorStore } from './stores/vector-store.ts';
+
+export interface SearchRequest {
+  query: string;
+  entityTypes?: EntityTypeName[];
+  topK: number;
+  minScore: number;
+}
+
+export interface SearchHit {
+  entityType: EntityTypeName;
+  entityId: string;
+  score: number;
+  title: string;
+  snippet: string;
+}
+
+export interface IndexReport {
+  indexed: number;
+  vectors: number;
+  missing: string[];
+}
+
+/** Records fetched and embedded per round when indexing many. */
+const INDEX_BATCH = 256;
+/** Candidates asked of the engine per wanted result: an entity may match with several chunks. */
+const OVERFETCH = 3;
+
+export class VectorService {
+  constructor(
+    private readonly store: VectorStore,
+    private readonly embedder: Embedder,
+    private readonly records: RecordsService,
+    private readonly cache: CacheService,
+  ) {}
+
+  get model(): string {
+    return this.embedder.model;
+  }
+
+  get dimensions(): number {
+    return this.embedder.dimensions;
+  }
+
+  get backend(): string {
+    return this.store.backend;
+  }
+
+  /** One text's vector, cached by model and text hash (extended TTL). */
+  async embedText(text: string, workspaceId?: string): Promise<Float32Array> {
+    const key = `${this.cache.namespace}:${workspaceId ?? '_shared'}:embedding:${hashKey([this.embedder.model, text])}`;
+    const values = await this.cache.tiers.getOrSet(
+      key,
+      async () => Array.from((await this.embedder.embed([text]))[0]!),
+      { ttl: 'extended' },
+    );
+    return Float32Array.from(values);
+  }
+
+  async indexEntity(workspaceId: string, type: EntityTypeName, id: string): Promise<IndexReport> {
+    return this.indexMany(workspaceId, type, [id]);
+  }
+
+  /** Indexes records by id (idempotent: an entity's vectors are replaced). Unknown ids are reported. */
+  async indexMany(workspaceId: string, type: EntityTypeName, ids: readonly string[]): Promise<IndexReport> {
+    const report: IndexReport = { indexed: 0, vectors: 0, missing: [] };
+    for (let start = 0; start < ids.length; start += INDEX_BATCH) {
+      const wanted = ids.slice(start, start + INDEX_BATCH);
+      const found = await this.records.getMany(entityTypes[type], workspaceId, wanted);
+      const foundIds = new Set(found.map((record) => record.id));
+      report.missing.push(...wanted.filter((id) => !foundIds.has(id)));
+      report.vectors += await this.indexRecords(workspaceId, type, found);
+      report.indexed += found.length;
+    }
+    return report;
+  }
+
+  /** Every record of a type, page by page; `onProgress` hears how many records are done. */
+  async indexAll(
+    workspaceId: string,
+    type: EntityTypeName,
+    onProgress?: (done: number) => void,
+  ): Promise<IndexReport> {
+    const report: IndexReport = { indexed: 0, vectors: 0, missing: [] };
+    let cursor: string | undefined;
+    do {
+      const page = await this.records.list(entityTypes[type], workspaceId, {
+        equals: {},
+        ranges: {},
+        sort: { field: 'createdAt', direction: 'asc' },
+        cursor,
+        limit: INDEX_BATCH * 2,
+      });
+      report.vectors += await this.indexRecords(workspaceId, type, page.data);
+      report.indexed += page.data.length;
+      onProgress?.(page.data.length);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return report;
+  }
+
+  /** Drops the workspace's namespace and indexes every record again (after a model change or lost files). */
+  async rebuild(workspaceId: string, onProgress?: (done: number) => void): Promise<IndexReport> {
+    await this.store.drop(workspaceId);
+    const total: IndexReport = { indexed: 0, vectors: 0, missing: [] };
+    for (const type of entityTypeNames) {
+      const report = await this.indexAll(workspaceId, type, onProgress);
+      total.indexed += report.indexed;
+      total.vectors += report.vectors;
+    }
+    return total;
+  }
+
+  /** Embeds and stores already-loaded records (the indexer and the CLI pass pages of them). */
+  async indexRecords(
+    workspaceId: string,
+    type: EntityTypeName,
+    records: readonly RecordRow[],
+  ): Promise<number> {
+    const chunks = records.flatMap((record) =>
+      entityChunks(type, record).map((chunk) => ({ entityId: record.id, ...chunk })),
+    );
+    if (chunks.length === 0) return 0;
+    const vectors = await this.embedder.embed(chunks.map((chunk) => chunk.text));
+    const items: VectorItem[] = chunks.map((chunk, index) => ({
+      entityType: type,
+      entityId: chunk.entityId,
+      chunk: chunk.index,
+      vector: vectors[index]!,
+    }));
+    await this.store.upsert(workspaceId, this.embedder.model, items);
+    // A search between the write and now may have cached results without these vectors.
+    await this.cache.invalidateSearchResults(workspaceId);
+    return items.length;
+  }
+
+  async removeEntity(workspaceId: string, type: EntityTypeName, id: string): Promise<number> {
+    const removed = await this.store.deleteEntity(workspaceId, type, id);
+    if (removed > 0) await this.cache.invalidateSearchResults(workspaceId);
+    return removed;
+  }
+
+  async search(workspaceId: string, request: SearchRequest): Promise<SearchHit[]> {
+    const cacheKey = { kind: 'semantic', model: this.embedder.model, ...request };
+    const cached = await this.cache.getCachedSearchResults<SearchHit[]>(workspaceId, cacheKey);
+    if (cached) return cached;
+    const vector = await this.embedText(request.query, workspaceId);
+    const matches = await this.queryStore(workspaceId, vector, request.topK, request.entityTypes);
+    const hits = await this.hydrate(workspaceId, matches, request.minScore, request.topK);
+    await this.cache.cacheSearchResults(workspaceId, cacheKey, hits);
+    return hits;
+  }
+
+  /** Records most like one record, itself excluded. */
+  async similar(
+    workspaceId: string,
+    type: EntityTypeName,
+    id: string,
+    options: { topK: number; minScore: number; entityTypes?: EntityTypeName[] },
+  ): Promise<SearchHit[]> {
+    const record = await this.records.get(entityTypes[type], workspaceId, id);
+    const text = entityChunks(type, record)[0]?.text ?? entityText(type, record);
+    const vector = await this.embedText(text, workspaceId);
+    const matches = await this.queryStore(
+      workspaceId,
+      vector,
+      options.topK + 1,
+      options.entityTypes ?? [type],
+    );
+    const others = matches.filter((match) => !(match.entityType === type && match.entityId === id));
+    return this.hydrate(workspaceId, others, options.minScore, options.topK);
+  }
+
+  async stats(workspaceId: string): Promise<{
+    backend: string;
+    model: string;
+    dimensions: number;
+    namespace: NamespaceInfo | null;
+    needsReindex: boolean;
+    records: Record<string, number>;
+  }> {
+    const namespace = await this.store.info(workspaceId);
+    const records: Record<string, number> = {};
+    for (const type of Object.values(entityTypes))
+      records[type.name] = await this.records.count(type, workspaceId);
+    return {
+      backend: this.store.backend,
+      model: this.embedder.model,
+      dimensions: this.embedder.dimensions,
+      namespace,
+      needsReindex: namespace !== null && namespace.model !== this.embedder.model,
+      records,
+    };
+  }
+
+  private async queryStore(
+    workspaceId: string,
+    vector: Float32Array,
+    topK: number,
+    types?: readonly string[],
+  ): Promise<VectorMatch[]> {
+    return this.store.query(workspaceId, this.embedder.model, vector, {
+      topK: topK * OVERFETCH,
+      entityTypes: types,
+    });
+  }
+
+  /** Best chunk per entity, above minScore, with the records' titles and snippets read in one query per type. */
+  private async hydrate(
+    workspaceId: string,
+    matches: readonly VectorMatch[],
+    minScore: number,
+    topK: number,
+  ): Promise<SearchHit[]> {
+    const best = new Map<string, VectorMatch>();
+    for (const match of matches) {
+      if (match.score < minScore) continue;
+      const key = `${match.entityType}:${match.entityId}`;
+      if ((best.get(key)?.score ?? -Infinity) < match.score) best.set(key, match);
+    }
+    const ranked = [...best.values()].sort((a, b) => b.score - a.score).slice(0, topK);
+    const byType = new Map<EntityTypeName, string[]>();
+    for (const match of ranked) {
+      const type = match.entityType as EntityTypeName;
+      byType.set(type, [...(byType.get(type) ?? []), match.entityId]);
+    }
+    const found = new Map<string, RecordRow>();
+    for (const [type, ids] of byType) {
+      for (const record of await this.records.getMany(entityTypes[type], workspaceId, ids)) {
+        found.set(`${type}:${record.id}`, record);
+      }
+    }
+    // A vector whose record is gone (deleted between index and query) is not a result.
+    return ranked.flatMap((match) => {
+      const record = found.get(`${match.entityType}:${match.entityId}`);
+      if (!record) return [];
+      const type = match.entityType as EntityTypeName;
+      const text = entityChunks(type, record)[match.chunk]?.text ?? entityText(type, record);
+      return [
+        {
+          entityType: type,
+          entityId: match.entityId,
+          score: Number(match.score.toFixed(6)),
+          title: recordTitle(record),
+          snippet: text.replace(/\s+/g, ' ').slice(0, 240),
+        },
+      ];
+    });
+  }
+}
+
+export function recordTitle(record: RecordRow): string {
+  return String(record.name ?? record.title ?? record.subject ?? record.type ?? record.id);
+}
