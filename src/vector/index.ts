@@ -1,10 +1,12 @@
 // Wires the search module: embedder, vector store, service, indexer and routes.
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
 import { createEmbedder } from './embedders/registry.ts';
 import { Indexer } from './indexer.ts';
+import { KeywordRepository } from './keyword-repository.ts';
 import { registerVectorRoutes } from './routes.ts';
 import { VectorService } from './service.ts';
 import { LocalVectorStore } from './stores/local.ts';
@@ -45,7 +47,9 @@ export async function createVector(
 ): Promise<Vector> {
   const store = createStore(platform);
   const embedder = await createEmbedder(platform.config.embedding);
-  const service = new VectorService(store, embedder, crm.records, platform.cache);
+  // biome-ignore lint/suspicious/noExplicitAny: the keyword table is queried with raw SQL only
+  const keywords = new KeywordRepository(platform.database.kysely as Kysely<any>, platform.database.engine);
+  const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);
   const indexer = new Indexer(service, platform.log);
   indexer.start(platform.events);
   // Index files are an acceleration structure: when a workspace's are missing (first start after seeding,

@@ -31,6 +31,7 @@ const hitSchema = z.object({
   score: z.number(),
   title: z.string(),
   snippet: z.string(),
+  matched: z.array(z.enum(['vector', 'keyword'])).optional(),
 });
 const resultsSchema = z.object({ results: z.array(hitSchema), model: z.string(), tookMs: z.number() });
 const indexReportSchema = z.object({
@@ -116,6 +117,34 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
         minScore: number;
       };
       const results = await vectors.search(workspaceOf(request).id, body);
+      return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
+    },
+  );
+
+  api.post(
+    '/api/vector/:workspaceId/hybrid-search',
+    {
+      schema: {
+        summary: 'Hybrid search: vector and keyword (BM25) rankings fused; exact names and emails first',
+        tags,
+        params: workspaceParams,
+        body: z
+          .object({
+            query: z.string().trim().min(1).max(2000),
+            entityTypes: z.array(entityTypeSchema).min(1).optional(),
+            topK,
+            minScore,
+            vectorWeight: z.number().min(0).max(1).default(0.7),
+            fusion: z.enum(['weighted', 'rrf']).default('weighted'),
+          })
+          .strict(),
+        response: { 200: resultsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const body = request.body as Parameters<VectorService['hybridSearch']>[1];
+      const results = await vectors.hybridSearch(workspaceOf(request).id, body);
       return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
     },
   );

@@ -5,6 +5,7 @@ import type { RecordsService } from '../crm/records/service.ts';
 import { type CacheService, hashKey } from '../platform/cache/cache-service.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { entityChunks, entityText } from './entity-text.ts';
+import type { KeywordRepository } from './keyword-repository.ts';
 import type { NamespaceInfo, VectorItem, VectorMatch, VectorStore } from './stores/vector-store.ts';
 
 export interface SearchRequest {
@@ -20,7 +21,26 @@ export interface SearchHit {
   score: number;
   title: string;
   snippet: string;
+  /** Hybrid search: which rankings found the record. */
+  matched?: ('vector' | 'keyword')[];
 }
+
+export interface HybridRequest extends SearchRequest {
+  /** Weight of the vector side, 0..1; the keyword side gets the rest. */
+  vectorWeight: number;
+  /** `weighted`: normalised scores; `rrf`: reciprocal rank fusion (k = 60), weighted the same way. */
+  fusion: 'weighted' | 'rrf';
+}
+
+interface Candidate {
+  entityType: string;
+  entityId: string;
+  chunk: number;
+  score: number;
+  matched?: ('vector' | 'keyword')[];
+}
+
+const RRF_K = 60;
 
 export interface IndexReport {
   indexed: number;
@@ -39,6 +59,7 @@ export class VectorService {
     private readonly embedder: Embedder,
     private readonly records: RecordsService,
     private readonly cache: CacheService,
+    private readonly keywords: KeywordRepository,
   ) {}
 
   get model(): string {
@@ -109,6 +130,7 @@ export class VectorService {
   /** Drops the workspace's namespace and indexes every record again (after a model change or lost files). */
   async rebuild(workspaceId: string, onProgress?: (done: number) => void): Promise<IndexReport> {
     await this.store.drop(workspaceId);
+    await this.keywords.dropWorkspace(workspaceId);
     const total: IndexReport = { indexed: 0, vectors: 0, missing: [] };
     for (const type of entityTypeNames) {
       const report = await this.indexAll(workspaceId, type, onProgress);
@@ -136,6 +158,15 @@ export class VectorService {
       vector: vectors[index]!,
     }));
     await this.store.upsert(workspaceId, this.embedder.model, items);
+    await this.keywords.replace(
+      workspaceId,
+      chunks.map((chunk) => ({
+        entityType: type,
+        entityId: chunk.entityId,
+        chunk: chunk.index,
+        text: chunk.text,
+      })),
+    );
     // A search between the write and now may have cached results without these vectors.
     await this.cache.invalidateSearchResults(workspaceId);
     return items.length;
@@ -143,6 +174,7 @@ export class VectorService {
 
   async removeEntity(workspaceId: string, type: EntityTypeName, id: string): Promise<number> {
     const removed = await this.store.deleteEntity(workspaceId, type, id);
+    await this.keywords.deleteEntity(workspaceId, type, id);
     if (removed > 0) await this.cache.invalidateSearchResults(workspaceId);
     return removed;
   }
@@ -156,6 +188,66 @@ export class VectorService {
     const hits = await this.hydrate(workspaceId, matches, request.minScore, request.topK);
     await this.cache.cacheSearchResults(workspaceId, cacheKey, hits);
     return hits;
+  }
+
+  /**
+   * Vector and keyword rankings fused. Records whose name, email, company or title is exactly the query come
+   * first whatever their scores: typing an exact identifier means "that one".
+   */
+  async hybridSearch(workspaceId: string, request: HybridRequest): Promise<SearchHit[]> {
+    const cacheKey = { kind: 'hybrid', model: this.embedder.model, ...request };
+    const cached = await this.cache.getCachedSearchResults<SearchHit[]>(workspaceId, cacheKey);
+    if (cached) return cached;
+    const candidates = request.topK * OVERFETCH;
+    const vector = await this.embedText(request.query, workspaceId);
+    const [vectorMatches, keywordMatches] = await Promise.all([
+      this.queryStore(workspaceId, vector, request.topK, request.entityTypes),
+      this.keywords.search(workspaceId, keywordTerms(request.query), {
+        limit: candidates,
+        entityTypes: request.entityTypes,
+      }),
+    ]);
+    const vectorBest = bestPerEntity(vectorMatches);
+    const keywordBest = bestPerEntity(keywordMatches);
+    const topKeyword = Math.max(0, ...[...keywordBest.values()].map((match) => match.score));
+    const vectorRanks = rankOf(vectorBest);
+    const keywordRanks = rankOf(keywordBest);
+    const fused: Candidate[] = [];
+    for (const key of new Set([...vectorBest.keys(), ...keywordBest.keys()])) {
+      const fromVector = vectorBest.get(key);
+      const fromKeyword = keywordBest.get(key);
+      const w = request.vectorWeight;
+      const score =
+        request.fusion === 'rrf'
+          ? (fromVector ? w / (RRF_K + vectorRanks.get(key)!) : 0) +
+            (fromKeyword ? (1 - w) / (RRF_K + keywordRanks.get(key)!) : 0)
+          : w * Math.max(0, fromVector?.score ?? 0) +
+            (1 - w) * (fromKeyword && topKeyword > 0 ? fromKeyword.score / topKeyword : 0);
+      const source = (fromVector ?? fromKeyword)!;
+      fused.push({
+        entityType: source.entityType,
+        entityId: source.entityId,
+        chunk: (fromKeyword ?? fromVector)!.chunk,
+        score,
+        matched: [...(fromVector ? ['vector' as const] : []), ...(fromKeyword ? ['keyword' as const] : [])],
+      });
+    }
+    // A candidate whose only side carries no weight (vectorWeight 0 or 1) is not a match at all.
+    const weighted = fused.filter((candidate) => candidate.score > 0);
+    const hits = await this.hydrate(
+      workspaceId,
+      weighted,
+      request.fusion === 'rrf' ? 0 : request.minScore,
+      weighted.length,
+    );
+    const exact = request.query.trim().toLowerCase();
+    const isExact = (hit: SearchHit & { identifiers?: string[] }) =>
+      hit.identifiers?.includes(exact) ?? false;
+    const ordered = [...hits.filter(isExact), ...hits.filter((hit) => !isExact(hit))]
+      .slice(0, request.topK)
+      .map(({ identifiers: _identifiers, ...hit }) => hit);
+    await this.cache.cacheSearchResults(workspaceId, cacheKey, ordered);
+    return ordered;
   }
 
   /** Records most like one record, itself excluded. */
@@ -215,17 +307,13 @@ export class VectorService {
   /** Best chunk per entity, above minScore, with the records' titles and snippets read in one query per type. */
   private async hydrate(
     workspaceId: string,
-    matches: readonly VectorMatch[],
+    matches: readonly Candidate[],
     minScore: number,
     topK: number,
-  ): Promise<SearchHit[]> {
-    const best = new Map<string, VectorMatch>();
-    for (const match of matches) {
-      if (match.score < minScore) continue;
-      const key = `${match.entityType}:${match.entityId}`;
-      if ((best.get(key)?.score ?? -Infinity) < match.score) best.set(key, match);
-    }
-    const ranked = [...best.values()].sort((a, b) => b.score - a.score).slice(0, topK);
+  ): Promise<(SearchHit & { identifiers?: string[] })[]> {
+    const ranked = [...bestPerEntity(matches.filter((match) => match.score >= minScore)).values()]
+      .sort((a, b) => b.score - a.score)
+      .slice(0, topK);
     const byType = new Map<EntityTypeName, string[]>();
     for (const match of ranked) {
       const type = match.entityType as EntityTypeName;
@@ -250,10 +338,46 @@ export class VectorService {
           score: Number(match.score.toFixed(6)),
           title: recordTitle(record),
           snippet: text.replace(/\s+/g, ' ').slice(0, 240),
+          ...(match.matched ? { matched: match.matched, identifiers: identifiersOf(record) } : {}),
         },
       ];
     });
   }
+}
+
+/** The best-scoring chunk of each entity. */
+function bestPerEntity<T extends Candidate>(matches: readonly T[]): Map<string, T> {
+  const best = new Map<string, T>();
+  for (const match of matches) {
+    const key = `${match.entityType}:${match.entityId}`;
+    if ((best.get(key)?.score ?? -Infinity) < match.score) best.set(key, match);
+  }
+  return best;
+}
+
+/** 1-based ranks by score. */
+function rankOf(candidates: Map<string, Candidate>): Map<string, number> {
+  const ordered = [...candidates].sort(([, a], [, b]) => b.score - a.score);
+  return new Map(ordered.map(([key], index) => [key, index + 1]));
+}
+
+/** Query words for the keyword side; emails and other compound words stay whole (matched as phrases). */
+export function keywordTerms(query: string): string[] {
+  const compound = query.match(/[\p{L}\p{N}]+(?:[@._'-][\p{L}\p{N}]+)+/gu) ?? [];
+  const words =
+    query
+      .replace(/[\p{L}\p{N}]+(?:[@._'-][\p{L}\p{N}]+)+/gu, ' ')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set([...compound.map((term) => term.toLowerCase()), ...words])].slice(0, 32);
+}
+
+/** What a user may type to mean exactly this record. */
+function identifiersOf(record: RecordRow): string[] {
+  return ['name', 'email', 'company', 'title']
+    .map((field) => record[field])
+    .filter((value): value is string => typeof value === 'string' && value.length > 0)
+    .map((value) => value.trim().toLowerCase());
 }
 
 export function recordTitle(record: RecordRow): string {

@@ -12,7 +12,7 @@ describe(`persistence on ${testEngine}`, () => {
     const database = createDatabase(loadConfig(testDb.env).database);
     try {
       const first = await migrateToLatest(database);
-      assert.deepEqual(first.applied, ['001_core']);
+      assert.deepEqual(first.applied, ['001_core', '002_search_documents']);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);
     } finally {

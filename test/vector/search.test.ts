@@ -210,3 +210,74 @@ describe('index persistence', () => {
     }
   });
 });
+
+describe('hybrid search', () => {
+  test('an exact email that vector search alone misses ranks first, and says which side matched', async () => {
+    const base = `/api/workspaces/${tenant.workspaceId}`;
+    // Many contacts whose notes resemble the query's words, and one whose email is the query.
+    await tenant.api.post(`${base}/contacts/batch`, {
+      records: Array.from({ length: 30 }, (_, i) => ({
+        name: `Acme buyer ${i}`,
+        company: 'Acme',
+        notes: `Contact at acme example about the renewal number ${i}.`,
+      })),
+    });
+    await tenant.api.post(`${base}/contacts`, {
+      id: 'c-exact',
+      name: 'Zed Quorra',
+      email: 'renewal.acme@acme.example',
+      notes: 'Rarely in touch; prefers phone calls over long threads and meeting invitations.',
+    });
+    await server.vector.indexer.idle();
+    const query = 'renewal.acme@acme.example';
+
+    const vectorOnly = await search({ query, topK: 3, entityTypes: ['contact'] });
+    assert.notEqual(
+      vectorOnly.body.results[0].entityId,
+      'c-exact',
+      'the premise: vector search alone ranks look-alikes first',
+    );
+    const hybrid = await tenant.api.post(`/api/vector/${tenant.workspaceId}/hybrid-search`, {
+      query,
+      topK: 3,
+    });
+    assert.equal(hybrid.status, 200);
+    assert.equal(hybrid.body.results[0].entityId, 'c-exact');
+    assert.ok(hybrid.body.results[0].matched.includes('keyword'));
+
+    const byName = await tenant.api.post(`/api/vector/${tenant.workspaceId}/hybrid-search`, {
+      query: 'Zed Quorra',
+      topK: 3,
+    });
+    assert.equal(byName.body.results[0].entityId, 'c-exact');
+
+    const rrf = await tenant.api.post(`/api/vector/${tenant.workspaceId}/hybrid-search`, {
+      query,
+      topK: 3,
+      fusion: 'rrf',
+    });
+    assert.equal(rrf.body.results[0].entityId, 'c-exact');
+
+    const keywordOnly = await tenant.api.post(`/api/vector/${tenant.workspaceId}/hybrid-search`, {
+      query: 'single sign-on',
+      vectorWeight: 0,
+      topK: 5,
+    });
+    assert.ok(keywordOnly.body.results.length > 0);
+    assert.ok(
+      keywordOnly.body.results.every((hit: { matched: string[] }) => hit.matched.includes('keyword')),
+    );
+    const bad = await tenant.api.post(`/api/vector/${tenant.workspaceId}/hybrid-search`, {
+      query: 'x',
+      vectorWeight: 2,
+    });
+    assert.equal(bad.status, 400);
+  });
+
+  test('query syntax cannot break the keyword side', async () => {
+    for (const query of ['"unbalanced', 'NEAR(a b)', 'a OR', '*', "o'brien -- drop table"]) {
+      const res = await tenant.api.post(`/api/vector/${tenant.workspaceId}/hybrid-search`, { query });
+      assert.equal(res.status, 200, query);
+    }
+  });
+});

@@ -2,6 +2,7 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { Database, Engine } from './database.ts';
 import * as m001 from './migrations/001_core.ts';
+import * as m002 from './migrations/002_search_documents.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -10,6 +11,7 @@ export type EngineMigration = {
 
 const migrations: Record<string, EngineMigration> = {
   '001_core': m001,
+  '002_search_documents': m002,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,103 @@
+// The keyword index (table search_documents): BM25 through SQLite FTS5, ts_rank_cd on PostgreSQL.
+import { type Kysely, sql } from 'kysely';
+import type { Engine } from '../platform/db/database.ts';
+
+export interface KeywordDocument {
+  entityType: string;
+  entityId: string;
+  chunk: number;
+  text: string;
+}
+
+export interface KeywordMatch {
+  entityType: string;
+  entityId: string;
+  chunk: number;
+  /** Higher is better; comparable within one query only. */
+  score: number;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the FTS5 table has no Kysely type; every query below is raw SQL
+type AnyDb = Kysely<any>;
+
+export class KeywordRepository {
+  constructor(
+    private readonly db: AnyDb,
+    private readonly engine: Engine,
+  ) {}
+
+  /** Replaces the documents of the given entities (all their chunks) in one transaction. */
+  async replace(workspaceId: string, documents: readonly KeywordDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const entities = new Map<string, { entityType: string; entityId: string }>();
+      for (const { entityType, entityId } of documents)
+        entities.set(`${entityType}\u0000${entityId}`, { entityType, entityId });
+      for (const { entityType, entityId } of entities.values()) {
+        await sql`delete from search_documents where workspace_id = ${workspaceId} and entity_type = ${entityType} and entity_id = ${entityId}`.execute(
+          trx,
+        );
+      }
+      for (let start = 0; start < documents.length; start += 200) {
+        const rows = documents
+          .slice(start, start + 200)
+          .map((d) => sql`(${d.text}, ${workspaceId}, ${d.entityType}, ${d.entityId}, ${d.chunk})`);
+        await sql`insert into search_documents (text, workspace_id, entity_type, entity_id, chunk) values ${sql.join(rows)}`.execute(
+          trx,
+        );
+      }
+    });
+  }
+
+  async deleteEntity(workspaceId: string, entityType: string, entityId: string): Promise<void> {
+    await sql`delete from search_documents where workspace_id = ${workspaceId} and entity_type = ${entityType} and entity_id = ${entityId}`.execute(
+      this.db,
+    );
+  }
+
+  async dropWorkspace(workspaceId: string): Promise<void> {
+    await sql`delete from search_documents where workspace_id = ${workspaceId}`.execute(this.db);
+  }
+
+  /** Rows come back camelCased (the database's CamelCasePlugin), hence entityType for entity_type. */
+  async search(
+    workspaceId: string,
+    terms: readonly string[],
+    options: { limit: number; entityTypes?: readonly string[] },
+  ): Promise<KeywordMatch[]> {
+    if (terms.length === 0) return [];
+    const typeFilter =
+      options.entityTypes && options.entityTypes.length > 0
+        ? sql`and entity_type in (${sql.join(options.entityTypes.map((type) => sql`${type}`))})`
+        : sql``;
+    if (this.engine === 'sqlite') {
+      // Each term is a quoted FTS5 phrase, so user text can never be read as query syntax.
+      const match = terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' OR ');
+      const { rows } = await sql<{ entityType: string; entityId: string; chunk: number; rank: number }>`
+        select entity_type, entity_id, chunk, bm25(search_documents) as rank from search_documents
+        where search_documents match ${match} and workspace_id = ${workspaceId} ${typeFilter}
+        order by rank limit ${options.limit}`.execute(this.db);
+      // bm25() is lower-is-better; flip it so every side of the fusion reads higher-is-better.
+      return rows.map((row) => ({
+        entityType: row.entityType,
+        entityId: row.entityId,
+        chunk: Number(row.chunk),
+        score: -row.rank,
+      }));
+    }
+    const query = sql`(${sql.join(
+      terms.map((term) => sql`phraseto_tsquery('simple', ${term})`),
+      sql` || `,
+    )})`;
+    const { rows } = await sql<{ entityType: string; entityId: string; chunk: number; rank: number }>`
+      select entity_type, entity_id, chunk, ts_rank_cd(document, ${query}) as rank from search_documents
+      where workspace_id = ${workspaceId} and document @@ ${query} ${typeFilter}
+      order by rank desc limit ${options.limit}`.execute(this.db);
+    return rows.map((row) => ({
+      entityType: row.entityType,
+      entityId: row.entityId,
+      chunk: Number(row.chunk),
+      score: Number(row.rank),
+    }));
+  }
+}
