@@ -29,6 +29,7 @@ describe(`persistence on ${testEngine}`, () => {
       'activities',
       'projects',
       'documents',
+      'search_documents',
     ]) {
       const rows = await testDb.query(`select count(*) as n from ${table}`);
       assert.equal(Number(rows[0]!.n), 0, table);
