@@ -30,13 +30,18 @@ export class KeywordRepository {
   async replace(workspaceId: string, documents: readonly KeywordDocument[]): Promise<void> {
     if (documents.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      const entities = new Map<string, { entityType: string; entityId: string }>();
-      for (const { entityType, entityId } of documents)
-        entities.set(`${entityType}\u0000${entityId}`, { entityType, entityId });
-      for (const { entityType, entityId } of entities.values()) {
-        await sql`delete from search_documents where workspace_id = ${workspaceId} and entity_type = ${entityType} and entity_id = ${entityId}`.execute(
-          trx,
-        );
+      const idsByType = new Map<string, Set<string>>();
+      for (const { entityType, entityId } of documents) {
+        idsByType.set(entityType, (idsByType.get(entityType) ?? new Set()).add(entityId));
+      }
+      for (const [entityType, ids] of idsByType) {
+        const list = [...ids];
+        for (let start = 0; start < list.length; start += 500) {
+          const batch = sql.join(list.slice(start, start + 500).map((id) => sql`${id}`));
+          await sql`delete from search_documents where workspace_id = ${workspaceId} and entity_type = ${entityType} and entity_id in (${batch})`.execute(
+            trx,
+          );
+        }
       }
       for (let start = 0; start < documents.length; start += 200) {
         const rows = documents
@@ -74,8 +79,9 @@ export class KeywordRepository {
       // Each term is a quoted FTS5 phrase, so user text can never be read as query syntax.
       const match = terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' OR ');
       const { rows } = await sql<{ entityType: string; entityId: string; chunk: number; rank: number }>`
-        select entity_type, entity_id, chunk, bm25(search_documents) as rank from search_documents
-        where search_documents match ${match} and workspace_id = ${workspaceId} ${typeFilter}
+        select d.entity_type, d.entity_id, d.chunk, bm25(search_documents_fts) as rank
+        from search_documents_fts join search_documents d on d.id = search_documents_fts.rowid
+        where search_documents_fts match ${match} and d.workspace_id = ${workspaceId} ${typeFilter}
         order by rank limit ${options.limit}`.execute(this.db);
       // bm25() is lower-is-better; flip it so every side of the fusion reads higher-is-better.
       return rows.map((row) => ({

@@ -58,7 +58,7 @@ export class LocalVectorStore implements VectorStore {
   constructor(private readonly options: LocalStoreOptions) {
     this.m = options.m ?? 16;
     this.efConstruction = options.efConstruction ?? 100;
-    this.efSearch = options.efSearch ?? 64;
+    this.efSearch = options.efSearch ?? 128;
     this.flushDelayMs = options.flushDelayMs ?? 500;
     fs.mkdirSync(options.directory, { recursive: true });
   }

@@ -1,0 +1,203 @@
+// Search performance on a seeded workspace: end-to-end indexing throughput (database → local embedder →
+// local engine), service-level and HTTP search latency, and recall@10 of the engine against exact search
+// over the same vectors.
+// Usage: npm run bench:vector [-- --size 100000 --queries 300 --seconds 10]
+// Prints one JSON line last: {"bench":"vector","indexing":{…},"search100k":{…}}
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config.ts';
+import { createCrm } from '../src/crm/index.ts';
+import { type EntityTypeName, entityTypeList } from '../src/crm/records/entity-types.ts';
+import { seedWorkspace } from '../src/crm/seed/seed.ts';
+import { industries, noteTemplates, requirementTemplates } from '../src/crm/seed/vocabulary.ts';
+import { createPlatform } from '../src/platform/index.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { entityChunks } from '../src/vector/entity-text.ts';
+import { createVector } from '../src/vector/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '100000' },
+    queries: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '10' },
+  },
+});
+const size = Number(values.size);
+const queryCount = Number(values.queries);
+
+function percentile(sorted: number[], q: number): number {
+  return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3));
+}
+
+/** Realistic queries: phrases a salesperson would type, built from the seed's vocabulary. */
+function makeQueries(count: number): string[] {
+  const phrases = industries.flatMap((industry) => [...industry.products, ...industry.pains]);
+  const extras = [...requirementTemplates, ...noteTemplates].map((template) =>
+    template.replace(/\{\w+\}/g, '').trim(),
+  );
+  let state = 7;
+  const next = () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state;
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const phrase = phrases[next() % phrases.length]!;
+    const extra = extras[next() % extras.length]!.split(' ')
+      .slice(0, 3 + (i % 4))
+      .join(' ');
+    return `${phrase} ${extra}`;
+  });
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-bench-vector-'));
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+  };
+  let server: ChildProcess | undefined;
+  try {
+    const config = loadConfig(env);
+    const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));
+    const crm = createCrm(platform);
+    const seeded = await seedWorkspace(platform, crm, { workspace: 'demo', size, seed: 42, progress: false });
+    const workspaceId = seeded.workspaceId;
+    const vector = await createVector(platform, crm, { repair: false });
+
+    const indexStarted = performance.now();
+    const indexed = await vector.service.rebuild(workspaceId);
+    const indexSeconds = (performance.now() - indexStarted) / 1000;
+    const indexing = {
+      records: indexed.indexed,
+      vectors: indexed.vectors,
+      seconds: Number(indexSeconds.toFixed(2)),
+      recordsPerSec: Math.round(indexed.indexed / indexSeconds),
+    };
+    process.stdout.write(`indexed ${indexed.indexed} records in ${indexing.seconds} s\n`);
+
+    // Exact top-10 over the very vectors the engine holds (re-embedded: the embedder is deterministic).
+    const keys: string[] = [];
+    const texts: string[] = [];
+    for (const type of entityTypeList) {
+      let cursor: string | undefined;
+      do {
+        const page = await crm.records.list(type, workspaceId, {
+          equals: {},
+          ranges: {},
+          sort: { field: 'createdAt', direction: 'asc' },
+          cursor,
+          limit: 500,
+        });
+        for (const record of page.data) {
+          for (const chunk of entityChunks(type.name as EntityTypeName, record)) {
+            keys.push(`${type.name}:${record.id}:${chunk.index}`);
+            texts.push(chunk.text);
+          }
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    }
+    const embedder = vector.service;
+    const allVectors = await (await import('../src/vector/embedders/local.ts'))
+      .createLocalEmbedder()
+      .embed(texts);
+    const dimensions = embedder.dimensions;
+    const matrix = new Float32Array(allVectors.length * dimensions);
+    allVectors.forEach((v, i) => {
+      matrix.set(v, i * dimensions);
+    });
+
+    const rowByKey = new Map(keys.map((key, row) => [key, row]));
+    const queries = makeQueries(queryCount);
+    const serviceLatencies: number[] = [];
+    let recallHits = 0;
+    for (const query of queries) {
+      const started = performance.now();
+      await vector.service.search(workspaceId, { query, topK: 10, minScore: -1 });
+      serviceLatencies.push(performance.now() - started);
+
+      const q = await vector.service.embedText(query, workspaceId);
+      const approximate = await vector.store.query(workspaceId, vector.service.model, q, { topK: 10 });
+      const scores = new Float32Array(allVectors.length);
+      for (let row = 0; row < allVectors.length; row++) {
+        let dot = 0;
+        const offset = row * dimensions;
+        for (let d = 0; d < dimensions; d++) dot += matrix[offset + d]! * q[d]!;
+        scores[row] = dot;
+      }
+      // Template-made records tie often: a result counts when its exact score reaches the 10th best, which
+      // is what recall means when several records are equally close.
+      const tenth = [...scores].sort((a, b) => b - a)[Math.min(9, scores.length - 1)]!;
+      recallHits += approximate.filter((match) => {
+        const row = rowByKey.get(`${match.entityType}:${match.entityId}:${match.chunk}`);
+        return row !== undefined && scores[row]! >= tenth - 1e-6;
+      }).length;
+    }
+    serviceLatencies.sort((a, b) => a - b);
+    await vector.close();
+    await platform.close();
+
+    server = spawn('node', ['bin/crm-ai.js', 'serve'], {
+      env: { ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const address = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      server!.stdout!.on('data', (chunk) => {
+        output += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      server!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    // Fresh queries throughout: a repeated query would measure the result cache, not search.
+    const httpQueries = makeQueries(20_000).map((query, i) => `${query} ${i}`);
+    let next = 0;
+    const result = await autocannon({
+      url: `${address}/api/vector/demo/search`,
+      method: 'POST',
+      // One connection: latency of a search, not of a queue behind other searches on this 2-core machine.
+      connections: 1,
+      duration: Number(values.seconds),
+      headers: { authorization: `Bearer ${seeded.token}`, 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ query: httpQueries[next++ % httpQueries.length], topK: 10 }),
+          }),
+        },
+      ],
+    });
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`HTTP search: ${result.non2xx} non-2xx, ${result.errors} errors`);
+
+    const search = {
+      records: size,
+      vectors: allVectors.length,
+      queries: queries.length,
+      serviceP50Ms: percentile(serviceLatencies, 0.5),
+      serviceP99Ms: percentile(serviceLatencies, 0.99),
+      httpP50Ms: result.latency.p50,
+      httpP99Ms: result.latency.p99,
+      httpRps: Math.round(result.requests.average),
+      recallAt10: Number((recallHits / (queries.length * 10)).toFixed(4)),
+    };
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'vector', indexing, [`search${Math.round(size / 1000)}k`]: search, engine: 'hnswlib-node M16 efC100 ef128', embedder: 'local-lexical-v1-384', cpus: os.cpus().length })}\n`,
+    );
+  } finally {
+    server?.kill('SIGTERM');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
