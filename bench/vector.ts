@@ -44,13 +44,16 @@ function makeQueries(count: number): string[] {
     state = (state * 1103515245 + 12345) & 0x7fffffff;
     return state;
   };
-  return Array.from({ length: count }, (_, i) => {
+  // Distinct queries only: a repeated one would be answered by the result cache, not by search.
+  const queries = new Set<string>();
+  for (let i = 0; queries.size < count; i++) {
     const phrase = phrases[next() % phrases.length]!;
     const extra = extras[next() % extras.length]!.split(' ')
-      .slice(0, 3 + (i % 4))
+      .slice(0, 1 + (i % 6))
       .join(' ');
-    return `${phrase} ${extra}`;
-  });
+    queries.add(i < 4 * count ? `${phrase} ${extra}` : `${phrase} ${extra} ${i}`);
+  }
+  return [...queries];
 }
 
 async function main() {
