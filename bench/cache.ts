@@ -141,18 +141,8 @@ async function replayBench(size: number) {
     });
     const type = entityTypes.contact;
     const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await crm.records.list(type, workspaceId, {
-        equals: {},
-        ranges: {},
-        sort: { field: 'createdAt', direction: 'asc' },
-        cursor,
-        limit: 500,
-      });
-      ids.push(...page.data.map((record) => record.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    for await (const page of crm.records.pages(type, workspaceId))
+      ids.push(...page.map((record) => record.id));
     const zipf = zipfSampler(ids.length, 1.1, 42);
     const operations = 60_000;
     const warmUp = 20_000;

@@ -1,7 +1,7 @@
 // HTTP throughput and latency of the API on a seeded 10,000-record workspace, next to a bare Fastify route.
 // Usage: npm run bench:http [-- --duration 10 --connections 16 --size 10000]
 // Prints one JSON line last: {"bench":"http","getRecord":{rps,p50Ms,p99Ms},"listPage":{…},"bare":{…}}
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { createCrm } from '../src/crm/index.ts';
 import { seedWorkspace } from '../src/crm/seed/seed.ts';
 import { createPlatform } from '../src/platform/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
+import { startChildServer } from './support/child-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +47,7 @@ async function main() {
     await platform.close();
     const token = summary.token!;
 
-    const api = await start(['bin/crm-ai.js', 'serve'], { ...env, PORT: '0' }, children);
+    const api = await startChildServer(['bin/crm-ai.js', 'serve'], { ...env, PORT: '0' }, children);
     const headers = { authorization: `Bearer ${token}` };
     const page = (await (
       await fetch(`${api}/api/workspaces/demo/contacts?limit=50`, { headers })
@@ -58,7 +59,7 @@ async function main() {
     const payloadFile = path.join(dataDir, 'bare-payload.json');
     const recordResponse = await fetch(`${api}/api/workspaces/demo/contacts/${recordId}`, { headers });
     fs.writeFileSync(payloadFile, await recordResponse.text());
-    const bare = await start(
+    const bare = await startChildServer(
       ['--import', 'tsx', 'bench/bare-server.ts'],
       { ...env, BARE_PAYLOAD_FILE: payloadFile },
       children,
@@ -85,20 +86,6 @@ async function main() {
     for (const child of children) child.kill('SIGTERM');
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-async function start(args: string[], env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<string> {
-  const child = spawn('node', args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
 }
 
 async function measure(url: string, headers: Record<string, string>) {

@@ -3,7 +3,7 @@
 // over the same vectors.
 // Usage: npm run bench:vector [-- --size 100000 --queries 300 --seconds 10]
 // Prints one JSON line last: {"bench":"vector","indexing":{…},"search100k":{…}}
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { createPlatform } from '../src/platform/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { entityChunks } from '../src/vector/entity-text.ts';
 import { createVector } from '../src/vector/index.ts';
+import { startChildServer } from './support/child-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -66,7 +67,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
   };
-  let server: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   try {
     const config = loadConfig(env);
     const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));
@@ -90,23 +91,14 @@ async function main() {
     const keys: string[] = [];
     const texts: string[] = [];
     for (const type of entityTypeList) {
-      let cursor: string | undefined;
-      do {
-        const page = await crm.records.list(type, workspaceId, {
-          equals: {},
-          ranges: {},
-          sort: { field: 'createdAt', direction: 'asc' },
-          cursor,
-          limit: 500,
-        });
-        for (const record of page.data) {
+      for await (const page of crm.records.pages(type, workspaceId)) {
+        for (const record of page) {
           for (const chunk of entityChunks(type.name as EntityTypeName, record)) {
             keys.push(`${type.name}:${record.id}:${chunk.index}`);
             texts.push(chunk.text);
           }
         }
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
+      }
     }
     const embedder = vector.service;
     const allVectors = await (await import('../src/vector/embedders/local.ts'))
@@ -148,19 +140,7 @@ async function main() {
     await vector.close();
     await platform.close();
 
-    server = spawn('node', ['bin/crm-ai.js', 'serve'], {
-      env: { ...env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const address = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      server!.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      server!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
+    const address = await startChildServer(['bin/crm-ai.js', 'serve'], { ...env, PORT: '0' }, children);
     // Fresh queries throughout: a repeated query would measure the result cache, not search.
     const httpQueries = makeQueries(20_000).map((query, i) => `${query} ${i}`);
     let next = 0;
@@ -198,7 +178,7 @@ async function main() {
       `${JSON.stringify({ bench: 'vector', indexing, [`search${Math.round(size / 1000)}k`]: search, engine: 'hnswlib-node M16 efC100 ef128', embedder: 'local-lexical-v1-384', cpus: os.cpus().length })}\n`,
     );
   } finally {
-    server?.kill('SIGTERM');
+    for (const child of children) child.kill('SIGTERM');
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '../crm/records/entity-types.ts';
 import { workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
-import type { VectorService } from './service.ts';
+import type { SearchHit, VectorService } from './service.ts';
 
 const tags = ['search'];
 
@@ -109,15 +109,8 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const started = performance.now();
-      const body = request.body as {
-        query: string;
-        entityTypes?: EntityTypeName[];
-        topK: number;
-        minScore: number;
-      };
-      const results = await vectors.search(workspaceOf(request).id, body);
-      return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
+      const body = request.body as Parameters<VectorService['search']>[1];
+      return timedResults(vectors, () => vectors.search(workspaceOf(request).id, body));
     },
   );
 
@@ -142,10 +135,8 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const started = performance.now();
       const body = request.body as Parameters<VectorService['hybridSearch']>[1];
-      const results = await vectors.hybridSearch(workspaceOf(request).id, body);
-      return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
+      return timedResults(vectors, () => vectors.hybridSearch(workspaceOf(request).id, body));
     },
   );
 
@@ -161,17 +152,14 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const started = performance.now();
       const { entityType, id } = request.params as z.infer<typeof idParams>;
       const query = request.query as { topK: number; minScore: number; entityTypes?: string };
       const types = query.entityTypes?.split(',').map((value) => entityTypeSchema.parse(value.trim())) as
         | EntityTypeName[]
         | undefined;
-      const results = await vectors.similar(workspaceOf(request).id, entityType, id, {
-        ...query,
-        entityTypes: types,
-      });
-      return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
+      return timedResults(vectors, () =>
+        vectors.similar(workspaceOf(request).id, entityType, id, { ...query, entityTypes: types }),
+      );
     },
   );
 
@@ -267,4 +255,11 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       return { model: vectors.model, dimensions: vectors.dimensions, embeddings };
     },
   );
+}
+
+/** The reply of every search route: its results, the model that ranked them, and how long it took. */
+async function timedResults(vectors: VectorService, search: () => Promise<SearchHit[]>) {
+  const started = performance.now();
+  const results = await search();
+  return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
 }

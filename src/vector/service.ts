@@ -110,20 +110,11 @@ export class VectorService {
     onProgress?: (done: number) => void,
   ): Promise<IndexReport> {
     const report: IndexReport = { indexed: 0, vectors: 0, missing: [] };
-    let cursor: string | undefined;
-    do {
-      const page = await this.records.list(entityTypes[type], workspaceId, {
-        equals: {},
-        ranges: {},
-        sort: { field: 'createdAt', direction: 'asc' },
-        cursor,
-        limit: INDEX_BATCH * 2,
-      });
-      report.vectors += await this.indexRecords(workspaceId, type, page.data);
-      report.indexed += page.data.length;
-      onProgress?.(page.data.length);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    for await (const page of this.records.pages(entityTypes[type], workspaceId, INDEX_BATCH * 2)) {
+      report.vectors += await this.indexRecords(workspaceId, type, page);
+      report.indexed += page.length;
+      onProgress?.(page.length);
+    }
     return report;
   }
 

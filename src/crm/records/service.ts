@@ -72,6 +72,22 @@ export class RecordsService {
     return { data, nextCursor };
   }
 
+  /** Every record of a type, oldest first, a page at a time: for indexing and other whole-workspace work. */
+  async *pages(type: EntityType, workspaceId: string, pageSize = 500): AsyncGenerator<RecordRow[]> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listUncached(type, workspaceId, {
+        equals: {},
+        ranges: {},
+        sort: { field: 'createdAt', direction: 'asc' },
+        cursor,
+        limit: pageSize,
+      });
+      if (page.data.length > 0) yield page.data;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
   async count(type: EntityType, workspaceId: string): Promise<number> {
     return this.repository.count(type, workspaceId);
   }
