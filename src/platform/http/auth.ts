@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.ts';
 import { type Role, roleAllows } from './roles.ts';
+import type { TokenRateLimiter } from './token-rate-limiter.ts';
 
 export interface Principal {
   userId: string;
@@ -56,7 +57,11 @@ declare module 'fastify' {
 const FAILED_AUTH_LIMIT = 30;
 const FAILED_AUTH_WINDOW_MS = 60_000;
 
-export function registerAuth(app: FastifyInstance, authenticator: Authenticator): void {
+export function registerAuth(
+  app: FastifyInstance,
+  authenticator: Authenticator,
+  limiter: TokenRateLimiter,
+): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('workspace', null);
   // Guessing tokens is bounded per address even when every guess is a new token (the per-token rate limit
@@ -78,6 +83,7 @@ export function registerAuth(app: FastifyInstance, authenticator: Authenticator)
       const authorized = await authenticator.authorize(bearerToken(request), workspaceRef);
       request.principal = authorized.principal;
       workspace = authorized.workspace;
+      limiter.consume(authorized.principal.tokenId);
     } catch (error) {
       if (error instanceof AppError && error.statusCode === 401) {
         const fresh = !failure || now - failure.since >= FAILED_AUTH_WINDOW_MS;

@@ -1,5 +1,4 @@
 // The Fastify server: zod validation and serialisation, OpenAPI, rate limits, errors, health and readiness.
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -9,6 +8,7 @@ import type { Platform } from '../index.ts';
 import { type Authenticator, registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { schemaSerializerCompiler } from './serializer.ts';
+import { TokenRateLimiter } from './token-rate-limiter.ts';
 
 export interface EndpointListing {
   method: string;
@@ -74,16 +74,7 @@ export async function createHttpServer(
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  registerAuth(app, authenticator);
-  await app.register(rateLimit, {
-    max: config.http.rateLimitPerMinute,
-    timeWindow: 60_000,
-    // After authentication, so the budget is per token (the failed-attempt limiter in auth.ts guards the
-    // door); requests without a principal (public routes) count per address.
-    hook: 'preHandler',
-    keyGenerator: (request) => request.principal?.tokenId ?? request.ip,
-    allowList: (request) => !request.url.startsWith('/api'),
-  });
+  registerAuth(app, authenticator, new TokenRateLimiter(config.http.rateLimitPerMinute));
 
   app.decorate('endpoints', [] as EndpointListing[]);
   app.decorate('readinessChecks', [
