@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { CacheService } from '../../platform/cache/cache-service.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { WorkspaceContext } from '../../platform/http/auth.ts';
+import type { Principal, WorkspaceContext } from '../../platform/http/auth.ts';
 import { type Role, roleAllows } from '../../platform/http/roles.ts';
 import { CrmError } from '../errors.ts';
 import type { IdentityRepository, User, Workspace } from './repository.ts';
@@ -12,12 +12,6 @@ import { displayPrefix, generateToken, hashToken } from './tokens.ts';
 /** last_used_at is a hint for humans; writing it at most once a minute keeps reads free of writes. */
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 const GRANT_TTL = { seconds: 30 };
-
-export interface Principal {
-  userId: string;
-  email: string;
-  tokenId: string;
-}
 
 export interface WorkspaceAccess {
   workspace: Workspace;
