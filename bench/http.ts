@@ -7,12 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { loadConfig } from '../src/config.ts';
-import { createCrm } from '../src/crm/index.ts';
-import { seedWorkspace } from '../src/crm/seed/seed.ts';
-import { createPlatform } from '../src/platform/index.ts';
-import { createLogger } from '../src/platform/logger.ts';
 import { startChildServer } from './support/child-server.ts';
+import { seededInstance } from './support/seeded-instance.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,28 +21,11 @@ const durationSeconds = Number(values.duration);
 const connections = Number(values.connections);
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-bench-'));
-  const env = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-  };
+  const instance = await seededInstance('http', Number(values.size));
+  const { dataDir, env, token } = instance;
+  await instance.platform.close();
   const children: ChildProcess[] = [];
   try {
-    const config = loadConfig(env);
-    const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));
-    const summary = await seedWorkspace(platform, createCrm(platform), {
-      workspace: 'demo',
-      size: Number(values.size),
-      seed: 42,
-      progress: false,
-    });
-    await platform.close();
-    const token = summary.token!;
-
     const api = await startChildServer(['bin/crm-ai.js', 'serve'], { ...env, PORT: '0' }, children);
     const headers = { authorization: `Bearer ${token}` };
     const page = (await (
@@ -84,7 +63,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify({ ...results, getRecordVsBare: Number(ratio.toFixed(3)) })}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    instance.remove();
   }
 }
 

@@ -4,21 +4,16 @@
 // Usage: npm run bench:vector [-- --size 100000 --queries 300 --seconds 10]
 // Prints one JSON line last: {"bench":"vector","indexing":{…},"search100k":{…}}
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { loadConfig } from '../src/config.ts';
-import { createCrm } from '../src/crm/index.ts';
 import { type EntityTypeName, entityTypeList } from '../src/crm/records/entity-types.ts';
-import { seedWorkspace } from '../src/crm/seed/seed.ts';
 import { industries, noteTemplates, requirementTemplates } from '../src/crm/seed/vocabulary.ts';
-import { createPlatform } from '../src/platform/index.ts';
-import { createLogger } from '../src/platform/logger.ts';
+import { createEmbedder } from '../src/vector/embedders/registry.ts';
 import { entityChunks } from '../src/vector/entity-text.ts';
 import { createVector } from '../src/vector/index.ts';
 import { startChildServer } from './support/child-server.ts';
+import { seededInstance } from './support/seeded-instance.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,22 +53,10 @@ function makeQueries(count: number): string[] {
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-bench-vector-'));
-  const env = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-  };
+  const instance = await seededInstance('vector', size);
+  const { env, platform, crm, workspaceId } = instance;
   const children: ChildProcess[] = [];
   try {
-    const config = loadConfig(env);
-    const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));
-    const crm = createCrm(platform);
-    const seeded = await seedWorkspace(platform, crm, { workspace: 'demo', size, seed: 42, progress: false });
-    const workspaceId = seeded.workspaceId;
     const vector = await createVector(platform, crm, { repair: false });
 
     const indexStarted = performance.now();
@@ -100,10 +83,8 @@ async function main() {
         }
       }
     }
-    const embedder = vector.service;
-    const allVectors = await (await import('../src/vector/embedders/local.ts'))
-      .createLocalEmbedder()
-      .embed(texts);
+    const embedder = await createEmbedder(instance.config.embedding);
+    const allVectors = await embedder.embed(texts);
     const dimensions = embedder.dimensions;
     const matrix = new Float32Array(allVectors.length * dimensions);
     allVectors.forEach((v, i) => {
@@ -150,7 +131,7 @@ async function main() {
       // One connection: latency of a search, not of a queue behind other searches on this 2-core machine.
       connections: 1,
       duration: Number(values.seconds),
-      headers: { authorization: `Bearer ${seeded.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${instance.token}`, 'content-type': 'application/json' },
       requests: [
         {
           setupRequest: (request) => ({
@@ -179,7 +160,7 @@ async function main() {
     );
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    instance.remove();
   }
 }
 

@@ -9,8 +9,4 @@ export class VectorError extends AppError {
       `the index was built with ${found}; the configured model is ${expected}: run "npx crm-ai index --workspace <slug> --rebuild"`,
     );
   }
-
-  static notIndexed(type: string, id: string) {
-    return new VectorError('NOT_INDEXED', 404, `${type} ${id} is not in the search index; index it first`);
-  }
 }

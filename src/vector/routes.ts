@@ -43,6 +43,19 @@ const indexReportSchema = z.object({
 const topK = z.coerce.number().int().min(1).max(100).default(10);
 const minScore = z.coerce.number().min(-1).max(1).default(0);
 
+const searchBody = z
+  .object({
+    query: z.string().trim().min(1).max(2000),
+    entityTypes: z.array(entityTypeSchema).min(1).optional(),
+    topK,
+    minScore,
+  })
+  .strict();
+const hybridBody = searchBody.extend({
+  vectorWeight: z.number().min(0).max(1).default(0.7),
+  fusion: z.enum(['weighted', 'rrf']).default('weighted'),
+});
+
 export function registerVectorRoutes(app: FastifyInstance, vectors: VectorService): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -97,14 +110,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
         summary: 'Semantic search across record types',
         tags,
         params: workspaceParams,
-        body: z
-          .object({
-            query: z.string().trim().min(1).max(2000),
-            entityTypes: z.array(entityTypeSchema).min(1).optional(),
-            topK,
-            minScore,
-          })
-          .strict(),
+        body: searchBody,
         response: { 200: resultsSchema, ...errorResponses },
       },
     },
@@ -121,16 +127,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
         summary: 'Hybrid search: vector and keyword (BM25) rankings fused; exact names and emails first',
         tags,
         params: workspaceParams,
-        body: z
-          .object({
-            query: z.string().trim().min(1).max(2000),
-            entityTypes: z.array(entityTypeSchema).min(1).optional(),
-            topK,
-            minScore,
-            vectorWeight: z.number().min(0).max(1).default(0.7),
-            fusion: z.enum(['weighted', 'rrf']).default('weighted'),
-          })
-          .strict(),
+        body: hybridBody,
         response: { 200: resultsSchema, ...errorResponses },
       },
     },

@@ -1,0 +1,36 @@
+// A throwaway crm-ai instance for a benchmark: its own data directory (SQLite, no Redis), a seeded `demo`
+// workspace, and the environment that points a child `crm-ai serve` at the same data.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import { createCrm } from '../../src/crm/index.ts';
+import { seedWorkspace } from '../../src/crm/seed/seed.ts';
+import { createPlatform } from '../../src/platform/index.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+
+export async function seededInstance(name: string, size: number) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `crm-ai-bench-${name}-`));
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+  };
+  const config = loadConfig(env);
+  const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));
+  const crm = createCrm(platform);
+  const summary = await seedWorkspace(platform, crm, { workspace: 'demo', size, seed: 42, progress: false });
+  return {
+    dataDir,
+    env,
+    config,
+    platform,
+    crm,
+    workspaceId: summary.workspaceId,
+    token: summary.token!,
+    remove: () => fs.rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
