@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { POSTGRES_MIGRATION_LOCK_KEY } from '../../src/platform/db/migrator.ts';
 
 export const testEngine: 'sqlite' | 'postgres' =
   process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
@@ -70,6 +71,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const client = new pg.Client({ connectionString: testPostgresUrl });
       await client.connect();
       try {
+        // Under the migration lock: a drop in the middle of another process's migration breaks its introspection.
+        await client.query('select pg_advisory_lock($1)', [POSTGRES_MIGRATION_LOCK_KEY]);
         await client.query(`drop schema if exists ${schema} cascade`);
       } finally {
         await client.end();

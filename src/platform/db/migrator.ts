@@ -18,9 +18,28 @@ export interface MigrationReport {
   applied: string[];
 }
 
+/**
+ * Serialises migrations across every process on one PostgreSQL server: many instances start at once in a
+ * cluster, and Kysely's migrator introspects every schema before it takes its own lock, which fails when
+ * another process drops a schema mid-scan. Whatever drops schemas (the test suite) takes the same lock.
+ */
+export const POSTGRES_MIGRATION_LOCK_KEY = 7_301_551_002;
+
 export async function migrateToLatest(database: Database): Promise<MigrationReport> {
-  if (database.schema)
-    await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
+  if (database.engine === 'sqlite') return runMigrations(database, database.kysely as Kysely<unknown>);
+  // One connection for the whole run: the advisory lock belongs to a session, and a pool of one must not deadlock.
+  return database.kysely.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(${POSTGRES_MIGRATION_LOCK_KEY})`.execute(connection);
+    try {
+      return await runMigrations(database, connection as Kysely<unknown>);
+    } finally {
+      await sql`select pg_advisory_unlock(${POSTGRES_MIGRATION_LOCK_KEY})`.execute(connection);
+    }
+  });
+}
+
+async function runMigrations(database: Database, db: Kysely<unknown>): Promise<MigrationReport> {
+  if (database.schema) await sql`create schema if not exists ${sql.id(database.schema)}`.execute(db);
   const bound: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(migrations)) {
     bound[name] = {
@@ -29,7 +48,7 @@ export async function migrateToLatest(database: Database): Promise<MigrationRepo
     };
   }
   const migrator = new Migrator({
-    db: database.kysely as Kysely<unknown>,
+    db,
     provider: { getMigrations: async () => bound },
     // Without this the migrator looks for its own tables in every schema and can find another one's.
     ...(database.schema ? { migrationTableSchema: database.schema } : {}),
