@@ -1,5 +1,6 @@
 // Any OpenAI-compatible /v1/embeddings endpoint (OpenAI, Ollama, vLLM, TEI): batched, with a deadline per
 // call and bounded retries with backoff on 429 and 5xx, honouring Retry-After.
+import { backoffMs, isRetryableStatus, retryAfterMs, withRetries } from '../../platform/retry.ts';
 import { type Embedder, l2Normalize } from './embedder.ts';
 
 export interface OpenAiEmbedderOptions {
@@ -20,6 +21,9 @@ export class EmbeddingProviderError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** Whether another attempt may succeed: the network failed, or the server was busy or broken. */
+    readonly retryable = false,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'EmbeddingProviderError';
@@ -45,10 +49,10 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       encoding_format: 'float',
       ...(options.requestDimensions ? { dimensions: options.dimensions } : {}),
     });
-    for (let attempt = 0; ; attempt++) {
-      const deadline = AbortSignal.timeout(timeoutMs);
+    const attempt = async (): Promise<Float32Array[]> => {
       let response: Response;
       try {
+        const deadline = AbortSignal.timeout(timeoutMs);
         response = await doFetch(url, {
           method: 'POST',
           headers: {
@@ -59,38 +63,44 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
           signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
         });
       } catch (error) {
-        if (signal?.aborted || attempt >= maxRetries) {
-          throw new EmbeddingProviderError(`embeddings request failed: ${(error as Error).message}`);
-        }
-        await sleep(backoffMs(attempt));
-        continue;
+        throw new EmbeddingProviderError(
+          `embeddings request failed: ${(error as Error).message}`,
+          undefined,
+          !signal?.aborted,
+        );
       }
-      if (response.ok) {
-        const parsed = (await response.json()) as EmbeddingsResponse;
-        const vectors = new Array<Float32Array>(input.length);
-        for (const item of parsed.data) {
-          if (item.embedding.length !== options.dimensions) {
-            throw new EmbeddingProviderError(
-              `model ${options.model} returned ${item.embedding.length} dimensions; configured ${options.dimensions}`,
-            );
-          }
-          vectors[item.index] = l2Normalize(Float32Array.from(item.embedding));
-        }
-        if (vectors.some((vector) => vector === undefined)) {
-          throw new EmbeddingProviderError('the embeddings response is missing inputs');
-        }
-        return vectors;
-      }
-      const retryable = response.status === 429 || response.status >= 500;
-      const detail = await response.text().catch(() => '');
-      if (!retryable || attempt >= maxRetries) {
+      if (!response.ok) {
+        const detail = await response.text().catch(() => '');
         throw new EmbeddingProviderError(
           `embeddings request failed with ${response.status}: ${detail.slice(0, 300)}`,
           response.status,
+          isRetryableStatus(response.status),
+          retryAfterMs(response.headers),
         );
       }
-      await sleep(retryAfterMs(response.headers) ?? backoffMs(attempt));
-    }
+      const parsed = (await response.json()) as EmbeddingsResponse;
+      const vectors = new Array<Float32Array>(input.length);
+      for (const item of parsed.data) {
+        if (item.embedding.length !== options.dimensions) {
+          throw new EmbeddingProviderError(
+            `model ${options.model} returned ${item.embedding.length} dimensions; configured ${options.dimensions}`,
+          );
+        }
+        vectors[item.index] = l2Normalize(Float32Array.from(item.embedding));
+      }
+      if (vectors.some((vector) => vector === undefined)) {
+        throw new EmbeddingProviderError('the embeddings response is missing inputs');
+      }
+      return vectors;
+    };
+    return withRetries(
+      attempt,
+      (error, attemptNumber) =>
+        error instanceof EmbeddingProviderError && error.retryable
+          ? (error.retryAfterMs ?? backoffMs(attemptNumber))
+          : undefined,
+      { retries: maxRetries, signal },
+    );
   };
 
   return {
@@ -104,21 +114,4 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       return vectors;
     },
   };
-}
-
-/** Exponential backoff with full jitter, capped at 8 s. */
-function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(8000, 250 * 2 ** attempt);
-}
-
-function retryAfterMs(headers: Headers): number | undefined {
-  const milliseconds = headers.get('retry-after-ms');
-  if (milliseconds && Number.isFinite(Number(milliseconds))) return Number(milliseconds);
-  const seconds = headers.get('retry-after');
-  if (seconds && Number.isFinite(Number(seconds))) return Number(seconds) * 1000;
-  return undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
