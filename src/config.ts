@@ -66,7 +66,16 @@ export const environmentSchema = z
     EMBEDDING_API_KEY: optionalString,
     EMBEDDING_MODEL_PATH: optionalString,
     PINECONE_API_KEY: optionalString,
+    PINECONE_INDEX: z.string().min(1).default('crm-ai'),
+    PINECONE_INDEX_HOST: optionalString,
+    PINECONE_CONTROLLER_HOST: optionalString,
     MILVUS_ADDRESS: optionalString,
+    MILVUS_TOKEN: optionalString,
+    MILVUS_DATABASE: optionalString,
+    MILVUS_COLLECTION: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, 'letters, digits and underscores, not starting with a digit')
+      .default('crm_ai_vectors'),
     OPENAI_API_KEY: optionalString,
     TOGETHER_AI_API_KEY: optionalString,
     REPLICATE_API_TOKEN: optionalString,
@@ -128,7 +137,16 @@ export interface Config {
     breakerThreshold: number;
     breakerCooldownMs: number;
   };
-  vector: { backend: Environment['VECTOR_DB_BACKEND']; pineconeApiKey?: string; milvusAddress?: string };
+  vector:
+    | { backend: 'local' }
+    | {
+        backend: 'pinecone';
+        apiKey: string;
+        index: string;
+        indexHost?: string;
+        controllerHostUrl?: string;
+      }
+    | { backend: 'milvus'; address: string; token?: string; database?: string; collection: string };
   embedding:
     | { provider: 'local'; dimensions: number }
     | { provider: 'onnx'; modelPath: string }
@@ -177,11 +195,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       breakerThreshold: env.CACHE_BREAKER_THRESHOLD,
       breakerCooldownMs: env.CACHE_BREAKER_COOLDOWN_MS,
     },
-    vector: {
-      backend: env.VECTOR_DB_BACKEND,
-      pineconeApiKey: env.PINECONE_API_KEY,
-      milvusAddress: env.MILVUS_ADDRESS,
-    },
+    vector: resolveVector(env),
     embedding: resolveEmbedding(env),
     providers: {
       openAiApiKey: env.OPENAI_API_KEY,
@@ -191,6 +205,28 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     http: { bodyLimitBytes: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
     bootstrapDemo: env.BOOTSTRAP_DEMO,
   };
+}
+
+function resolveVector(env: Environment): Config['vector'] {
+  if (env.VECTOR_DB_BACKEND === 'pinecone') {
+    return {
+      backend: 'pinecone',
+      apiKey: env.PINECONE_API_KEY!,
+      index: env.PINECONE_INDEX,
+      indexHost: env.PINECONE_INDEX_HOST,
+      controllerHostUrl: env.PINECONE_CONTROLLER_HOST,
+    };
+  }
+  if (env.VECTOR_DB_BACKEND === 'milvus') {
+    return {
+      backend: 'milvus',
+      address: env.MILVUS_ADDRESS!,
+      token: env.MILVUS_TOKEN,
+      database: env.MILVUS_DATABASE,
+      collection: env.MILVUS_COLLECTION,
+    };
+  }
+  return { backend: 'local' };
 }
 
 function resolveEmbedding(env: Environment): Config['embedding'] {

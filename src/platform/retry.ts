@@ -50,3 +50,36 @@ export function isRetryableStatus(status: number): boolean {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+class RetryableResponse extends Error {
+  constructor(readonly response: Response) {
+    super(`HTTP ${response.status}`);
+  }
+}
+
+/**
+ * A fetch that retries network failures and retryable statuses (honouring Retry-After), for SDKs that take
+ * a fetch of their own: their requests then share our policy. After the last attempt the response is
+ * returned as it came, so the SDK reports the error in its own terms.
+ */
+export function retryingFetch(options: { retries: number; fetch?: typeof fetch }): typeof fetch {
+  const base = options.fetch ?? fetch;
+  return (input, init) =>
+    withRetries(
+      async (attempt) => {
+        const response = await base(input, init);
+        if (attempt < options.retries && isRetryableStatus(response.status)) {
+          await response.body?.cancel();
+          throw new RetryableResponse(response);
+        }
+        return response;
+      },
+      (error, attempt) => {
+        if (error instanceof RetryableResponse)
+          return retryAfterMs(error.response.headers) ?? backoffMs(attempt);
+        // fetch rejects with a TypeError when the connection fails; aborts and timeouts are final.
+        return error instanceof TypeError ? backoffMs(attempt) : undefined;
+      },
+      { retries: options.retries, signal: init?.signal ?? undefined },
+    );
+}

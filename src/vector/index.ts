@@ -45,7 +45,7 @@ export async function createVector(
   crm: Crm,
   options: { repair?: boolean } = {},
 ): Promise<Vector> {
-  const store = createStore(platform);
+  const store = await createStore(platform);
   const embedder = await createEmbedder(platform.config.embedding);
   // biome-ignore lint/suspicious/noExplicitAny: the keyword table is queried with raw SQL only
   const keywords = new KeywordRepository(platform.database.kysely as Kysely<any>, platform.database.engine);
@@ -69,11 +69,21 @@ export async function createVector(
   };
 }
 
-function createStore(platform: Platform): VectorStore {
-  const { backend } = platform.config.vector;
-  if (backend === 'local')
-    return new LocalVectorStore({ directory: path.join(platform.config.dataDir, 'vectors') });
-  throw new Error(`VECTOR_DB_BACKEND=${backend} is not available yet in this version; use local`);
+/** The hosted backends' SDKs load only when chosen: the Milvus SDK alone takes half a second to import. */
+async function createStore(platform: Platform): Promise<VectorStore> {
+  const vector = platform.config.vector;
+  switch (vector.backend) {
+    case 'local':
+      return new LocalVectorStore({ directory: path.join(platform.config.dataDir, 'vectors') });
+    case 'pinecone': {
+      const { PineconeVectorStore } = await import('./stores/pinecone.ts');
+      return new PineconeVectorStore(vector);
+    }
+    case 'milvus': {
+      const { MilvusVectorStore } = await import('./stores/milvus.ts');
+      return new MilvusVectorStore(vector);
+    }
+  }
 }
 
 export function registerVectorModule(app: FastifyInstance, vector: Vector): void {

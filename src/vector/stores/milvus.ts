@@ -1,0 +1,350 @@
+// Milvus through the official SDK's client for the RESTful API v2 (`HttpClient` of @zilliz/milvus2-sdk-node,
+// served by Milvus on its usual port): one collection for the deployment with the workspace as its
+// partition key, Milvus's recommended layout for many tenants. Every expression is scoped to one workspace.
+// Each workspace has one bookkeeping row with the embedding model that filled it.
+import { HttpClient } from '@zilliz/milvus2-sdk-node';
+import { entityTypes } from '../../crm/records/entity-types.ts';
+import { AppError } from '../../platform/errors.ts';
+import { retryingFetch } from '../../platform/retry.ts';
+import {
+  assertSameModel,
+  backendUnavailable,
+  batches,
+  chunkId,
+  entitiesOf,
+  NAMESPACE_RECORD_TYPE,
+  type NamespaceRecord,
+  NamespaceRecordCache,
+  namespaceRecordVector,
+} from './remote-records.ts';
+import type { NamespaceInfo, QueryOptions, VectorItem, VectorMatch, VectorStore } from './vector-store.ts';
+
+export interface MilvusStoreOptions {
+  /** `host:port` or a URL; Milvus serves gRPC and REST on the same port (19530). */
+  address: string;
+  token?: string;
+  database?: string;
+  collection: string;
+  retries?: number;
+  timeoutMs?: number;
+  /** HNSW search effort. */
+  ef?: number;
+}
+
+interface Row {
+  pk: string;
+  workspace_id: string;
+  entity_type: string;
+  entity_id: string;
+  chunk: number;
+  model: string;
+  indexed_at: string;
+  vector: number[];
+}
+
+interface Reply<T> {
+  code: number;
+  data: T;
+  message?: string;
+}
+
+const ALL_TYPES = Object.keys(entityTypes);
+const UPSERT_BATCH = 200;
+const ID_LENGTH = 512;
+
+export class MilvusVectorStore implements VectorStore {
+  readonly backend = 'milvus' as const;
+  private readonly client: HttpClient;
+  private readonly records = new NamespaceRecordCache();
+  private collectionReady: Promise<void> | undefined;
+  private collectionDimensions: number | undefined;
+
+  constructor(private readonly options: MilvusStoreOptions) {
+    const endpoint = /^https?:\/\//.test(options.address) ? options.address : `http://${options.address}`;
+    this.client = new HttpClient({
+      endpoint,
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.database ? { database: options.database } : {}),
+      timeout: options.timeoutMs ?? 30_000,
+      fetch: retryingFetch({ retries: options.retries ?? 4 }),
+    });
+  }
+
+  async upsert(namespace: string, model: string, items: readonly VectorItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const dimensions = items[0]!.vector.length;
+    await this.call(async () => {
+      await this.ensureCollection(dimensions);
+      const record = await this.readNamespaceRecord(namespace);
+      if (record) assertSameModel(record, model, dimensions);
+      if (this.collectionDimensions !== dimensions) {
+        throw AppError.conflict(
+          `the Milvus collection ${this.options.collection} holds ${this.collectionDimensions}-d vectors; the model makes ${dimensions}-d`,
+        );
+      }
+      const entities = [...entitiesOf(items).values()];
+      const existing = await this.select<{ pk: string }>(
+        `${this.scope(namespace)} and entity_id in ${list(entities.map((entity) => entity.entityId))}`,
+        ['pk', 'entity_type'],
+      );
+      const indexedAt = new Date().toISOString();
+      const rows: Row[] = items.map((item) => ({
+        pk: rowId(namespace, chunkId(item)),
+        workspace_id: namespace,
+        entity_type: item.entityType,
+        entity_id: item.entityId,
+        chunk: item.chunk,
+        model,
+        indexed_at: indexedAt,
+        vector: Array.from(item.vector),
+      }));
+      for (const batch of batches(rows, UPSERT_BATCH))
+        await this.expect(this.client.upsert({ collectionName: this.options.collection, data: batch }));
+      const written = new Set(rows.map((row) => row.pk));
+      const entityKeys = new Set(entities.map((entity) => `${entity.entityType}#${entity.entityId}`));
+      const stale = existing
+        .filter((row) => !written.has(row.pk))
+        .filter((row) => entityKeys.has(row.pk.slice(namespace.length + 1).replace(/#\d+$/, '')))
+        .map((row) => row.pk);
+      if (stale.length > 0) await this.deleteWhere(`${this.scope(namespace)} and pk in ${list(stale)}`);
+      await this.writeNamespaceRecord(namespace, { model, dimensions, lastIndexedAt: indexedAt });
+    });
+  }
+
+  async deleteEntity(namespace: string, entityType: string, entityId: string): Promise<number> {
+    return this.call(async () => {
+      if (!(await this.collectionExists())) return 0;
+      const where = `${this.scope(namespace)} and entity_type == ${quote(entityType)} and entity_id == ${quote(entityId)}`;
+      const rows = await this.select<{ pk: string }>(where, ['pk']);
+      if (rows.length > 0)
+        await this.deleteWhere(`${this.scope(namespace)} and pk in ${list(rows.map((row) => row.pk))}`);
+      return rows.length;
+    });
+  }
+
+  async query(
+    namespace: string,
+    model: string,
+    vector: Float32Array,
+    options: QueryOptions,
+  ): Promise<VectorMatch[]> {
+    return this.call(async () => {
+      const record = await this.records.get(namespace, () => this.readNamespaceRecord(namespace));
+      if (!record) return [];
+      assertSameModel(record, model, vector.length);
+      const types = options.entityTypes && options.entityTypes.length > 0 ? options.entityTypes : ALL_TYPES;
+      const reply = await this.expect(
+        this.client.search({
+          collectionName: this.options.collection,
+          data: [Array.from(vector)],
+          annsField: 'vector',
+          filter: `${this.scope(namespace)} and entity_type in ${list(types)}`,
+          limit: options.topK,
+          outputFields: ['entity_type', 'entity_id', 'chunk'],
+          searchParams: {
+            metricType: 'COSINE',
+            params: { ef: Math.max(this.options.ef ?? 128, options.topK) },
+          },
+        }),
+      );
+      const hits = (reply.data ?? []) as unknown as (Row & { distance: number | string })[];
+      // COSINE distance in Milvus is the similarity itself: higher is closer.
+      return hits.map((hit) => ({
+        entityType: hit.entity_type,
+        entityId: hit.entity_id,
+        chunk: Number(hit.chunk),
+        score: Number(hit.distance),
+      }));
+    });
+  }
+
+  async info(namespace: string): Promise<NamespaceInfo | null> {
+    return this.call(async () => {
+      const record = await this.readNamespaceRecord(namespace);
+      if (!record) return null;
+      const vectorsByType: Record<string, number> = {};
+      let vectors = 0;
+      for (const type of ALL_TYPES) {
+        const [row] = await this.select<{ 'count(*)': number | string }>(
+          `${this.scope(namespace)} and entity_type == ${quote(type)}`,
+          ['count(*)'],
+        );
+        const count = Number(row?.['count(*)'] ?? 0);
+        if (count > 0) vectorsByType[type] = count;
+        vectors += count;
+      }
+      return {
+        model: record.model,
+        dimensions: record.dimensions,
+        vectors,
+        vectorsByType,
+        lastIndexedAt: record.lastIndexedAt,
+        sizeBytes: vectors * record.dimensions * 4,
+      };
+    });
+  }
+
+  async exists(namespace: string): Promise<boolean> {
+    return this.call(async () => (await this.readNamespaceRecord(namespace)) !== undefined);
+  }
+
+  async drop(namespace: string): Promise<void> {
+    await this.call(async () => {
+      if (await this.collectionExists()) await this.deleteWhere(this.scope(namespace));
+      this.records.set(namespace, undefined);
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  /** The workspace clause every expression starts with: the partition key prunes the search to one tenant. */
+  private scope(namespace: string): string {
+    return `workspace_id == ${quote(namespace)}`;
+  }
+
+  private async collectionExists(): Promise<boolean> {
+    if (this.collectionDimensions !== undefined) return true;
+    const reply = await this.expect(
+      this.client.hasCollection({
+        collectionName: this.options.collection,
+        dbName: this.options.database ?? 'default',
+      }),
+    );
+    if (!(reply.data as { has: boolean }).has) return false;
+    await this.readCollectionDimensions();
+    return true;
+  }
+
+  private ensureCollection(dimensions: number): Promise<void> {
+    this.collectionReady ??= (async () => {
+      if (await this.collectionExists()) return;
+      const varchar = (fieldName: string, maxLength: number, extra: object = {}) => ({
+        fieldName,
+        dataType: 'VarChar',
+        elementTypeParams: { max_length: maxLength },
+        ...extra,
+      });
+      await this.expect(
+        this.client.createCollection({
+          collectionName: this.options.collection,
+          schema: {
+            autoID: false,
+            enabledDynamicField: false,
+            fields: [
+              varchar('pk', ID_LENGTH, { isPrimary: true }),
+              varchar('workspace_id', 64, { isPartitionKey: true }),
+              varchar('entity_type', 32),
+              varchar('entity_id', 256),
+              { fieldName: 'chunk', dataType: 'Int64' },
+              varchar('model', 256),
+              varchar('indexed_at', 32),
+              { fieldName: 'vector', dataType: 'FloatVector', elementTypeParams: { dim: dimensions } },
+            ],
+          },
+          indexParams: [
+            {
+              fieldName: 'vector',
+              indexName: 'vector_hnsw',
+              metricType: 'COSINE',
+              params: { index_type: 'HNSW', M: '16', efConstruction: '200' },
+            },
+          ],
+        }),
+      );
+      this.collectionDimensions = dimensions;
+    })().catch((error) => {
+      this.collectionReady = undefined;
+      throw error;
+    });
+    return this.collectionReady;
+  }
+
+  private async readCollectionDimensions(): Promise<void> {
+    const reply = await this.expect(
+      this.client.describeCollection({ collectionName: this.options.collection }),
+    );
+    // The SDK's type for this reply predates `params`; the REST API sends each field's `dim` there.
+    const fields = (
+      reply.data as unknown as { fields?: { name: string; params?: { key: string; value: string }[] }[] }
+    ).fields;
+    const dim = fields
+      ?.find((field) => field.name === 'vector')
+      ?.params?.find((param) => param.key === 'dim');
+    this.collectionDimensions = dim ? Number(dim.value) : undefined;
+  }
+
+  private async readNamespaceRecord(namespace: string): Promise<NamespaceRecord | undefined> {
+    if (!(await this.collectionExists())) return undefined;
+    const [row] = await this.select<Row>(
+      `${this.scope(namespace)} and pk == ${quote(rowId(namespace, NAMESPACE_RECORD_TYPE))}`,
+      ['model', 'indexed_at'],
+    );
+    if (!row) return undefined;
+    return {
+      model: row.model,
+      dimensions: this.collectionDimensions ?? 0,
+      lastIndexedAt: row.indexed_at || null,
+    };
+  }
+
+  private async writeNamespaceRecord(namespace: string, record: NamespaceRecord): Promise<void> {
+    const row: Row = {
+      pk: rowId(namespace, NAMESPACE_RECORD_TYPE),
+      workspace_id: namespace,
+      entity_type: NAMESPACE_RECORD_TYPE,
+      entity_id: '',
+      chunk: 0,
+      model: record.model,
+      indexed_at: record.lastIndexedAt ?? '',
+      vector: namespaceRecordVector(record.dimensions),
+    };
+    await this.expect(this.client.upsert({ collectionName: this.options.collection, data: [row] }));
+    this.records.set(namespace, record);
+  }
+
+  private async select<T>(filter: string, outputFields: string[]): Promise<T[]> {
+    const counting = outputFields.includes('count(*)');
+    const reply = await this.expect(
+      this.client.query({
+        collectionName: this.options.collection,
+        filter,
+        outputFields,
+        ...(counting ? {} : { limit: 16_384 }),
+      }),
+    );
+    return (reply.data ?? []) as T[];
+  }
+
+  private async deleteWhere(filter: string): Promise<void> {
+    await this.expect(this.client.delete({ collectionName: this.options.collection, filter }));
+  }
+
+  /** The REST API answers 200 with a non-zero `code` for refused requests. */
+  private async expect<T>(pending: Promise<Reply<T>>): Promise<Reply<T>> {
+    const reply = await pending;
+    if (reply.code !== 0) throw new Error(`Milvus error ${reply.code}: ${reply.message ?? 'no message'}`);
+    return reply;
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw backendUnavailable('milvus', error);
+    }
+  }
+}
+
+function rowId(namespace: string, id: string): string {
+  return `${namespace}#${id}`;
+}
+
+/** A string literal in a Milvus boolean expression. */
+function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+function list(values: readonly string[]): string {
+  return `[${values.map(quote).join(', ')}]`;
+}

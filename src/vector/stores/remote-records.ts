@@ -1,0 +1,91 @@
+// What the hosted backends (Pinecone, Milvus) share: how a chunk is named, and a namespace record that
+// remembers which embedding model filled the namespace, so a model change is reported instead of mixed.
+import { AppError } from '../../platform/errors.ts';
+import { VectorError } from '../errors.ts';
+import type { VectorItem, VectorKey } from './vector-store.ts';
+
+/** The entity type of each namespace's bookkeeping record; never a CRM type, so searches skip it. */
+export const NAMESPACE_RECORD_TYPE = '__namespace__';
+
+export interface NamespaceRecord {
+  model: string;
+  dimensions: number;
+  lastIndexedAt: string | null;
+}
+
+/** `<type>#<id>#<chunk>`: an entity's chunks share a prefix, which Pinecone lists by. */
+export function chunkId(key: VectorKey): string {
+  return `${entityPrefix(key.entityType, key.entityId)}${key.chunk}`;
+}
+
+export function entityPrefix(entityType: string, entityId: string): string {
+  return `${entityType}#${entityId}#`;
+}
+
+export function parseChunkId(id: string): VectorKey | undefined {
+  const match = /^([^#]+)#(.+)#(\d+)$/.exec(id);
+  return match ? { entityType: match[1]!, entityId: match[2]!, chunk: Number(match[3]) } : undefined;
+}
+
+/** The vector stored with the namespace record: engines refuse all-zero vectors, so a unit axis. */
+export function namespaceRecordVector(dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  vector[0] = 1;
+  return vector;
+}
+
+export function assertSameModel(record: NamespaceRecord, model: string, dimensions: number): void {
+  if (record.model !== model || record.dimensions !== dimensions) {
+    throw VectorError.indexMismatch(`${model} (${dimensions}-d)`, `${record.model} (${record.dimensions}-d)`);
+  }
+}
+
+/** Groups items by entity, so each entity's old chunks can be found and the ones not rewritten removed. */
+export function entitiesOf(
+  items: readonly VectorItem[],
+): Map<string, { entityType: string; entityId: string }> {
+  const entities = new Map<string, { entityType: string; entityId: string }>();
+  for (const item of items)
+    entities.set(entityPrefix(item.entityType, item.entityId), {
+      entityType: item.entityType,
+      entityId: item.entityId,
+    });
+  return entities;
+}
+
+/** A hosted vector backend failed after its retries; the search endpoints answer 503 with this code. */
+export function backendUnavailable(backend: string, error: unknown): AppError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new AppError('VECTOR_BACKEND_UNAVAILABLE', 503, `${backend} failed: ${message.slice(0, 300)}`);
+}
+
+export function batches<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+/**
+ * Namespace records read within the last few seconds: every query checks the model, and a network round
+ * trip per query for a value that changes once per reindex would double search latency.
+ */
+export class NamespaceRecordCache {
+  private readonly entries = new Map<string, { record: NamespaceRecord | undefined; expires: number }>();
+
+  constructor(private readonly ttlMs = 10_000) {}
+
+  async get(
+    namespace: string,
+    read: () => Promise<NamespaceRecord | undefined>,
+  ): Promise<NamespaceRecord | undefined> {
+    const entry = this.entries.get(namespace);
+    if (entry && entry.expires > Date.now()) return entry.record;
+    const record = await read();
+    this.entries.set(namespace, { record, expires: Date.now() + this.ttlMs });
+    return record;
+  }
+
+  set(namespace: string, record: NamespaceRecord | undefined): void {
+    this.entries.set(namespace, { record, expires: Date.now() + this.ttlMs });
+  }
+}
