@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { tokenize } from '../../src/vector/embedders/lexical-features.ts';
@@ -7,6 +8,7 @@ import { createLocalEmbedder, IdfTable } from '../../src/vector/embedders/local.
 import { createOnnxEmbedder } from '../../src/vector/embedders/onnx.ts';
 import { createOpenAiEmbedder, type EmbeddingProviderError } from '../../src/vector/embedders/openai.ts';
 import { fakeEmbedding, startEmbeddingsServer } from '../support/openai-embeddings-server.ts';
+import { buildTinyEmbeddingModel } from '../support/tiny-onnx-model.ts';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, i) => sum + value * b[i]!, 0);
 const norm = (v: Float32Array) => Math.sqrt(cosine(v, v));
@@ -158,6 +160,34 @@ describe('ONNX embedder', () => {
       for (const [i, value] of vector.entries()) {
         assert.ok(Math.abs(value - reference.embeddings[row]![i]!) < 1e-5, `row ${row} dim ${i}`);
       }
+    }
+  });
+
+  test('a model the suite builds itself gives the vectors computed independently, batched and padded', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-onnx-'));
+    try {
+      const model = buildTinyEmbeddingModel(path.join(directory, 'tiny-embedder'));
+      const embedder = await createOnnxEmbedder({ modelPath: model.directory, batchSize: 2 });
+      assert.equal(embedder.dimensions, 16);
+      assert.equal(embedder.model, 'onnx:tiny-embedder:fp32');
+      // Different lengths in one batch: padding must not leak into the mean; an unknown word maps to [UNK].
+      const sentences = [
+        'Data migration for Acme',
+        'the security review of single sign on and audit logs with the Initech team',
+        'zebra renewal',
+      ];
+      const vectors = await embedder.embed(sentences);
+      for (const [row, sentence] of sentences.entries()) {
+        const expected = model.expectedEmbedding(sentence);
+        for (const [i, value] of vectors[row]!.entries()) {
+          assert.ok(
+            Math.abs(value - expected[i]!) < 1e-5,
+            `${sentence}: dim ${i} ${value} vs ${expected[i]}`,
+          );
+        }
+      }
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
     }
   });
 
