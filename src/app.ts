@@ -1,4 +1,5 @@
 // The one place that knows every module: builds the platform, the HTTP server and registers modules.
+import { createAgents, registerAgentModule } from './agents/index.ts';
 import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
 import { entityTypeNames } from './crm/records/entity-types.ts';
@@ -12,9 +13,11 @@ export async function buildApp(config: Config, log?: Logger) {
   const platform = await createPlatform(config, log);
   const crm = createCrm(platform);
   const vector = await createVector(platform, crm);
+  const agents = createAgents(platform, crm, vector);
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);
+  registerAgentModule(app, agents);
   registerCacheRoutes(app, platform.cache, entityTypeNames);
   if (platform.cache.tiers.redisEnabled) {
     // Without Redis the cache serves from L1 and the source: degraded, still able to answer.
@@ -25,7 +28,7 @@ export async function buildApp(config: Config, log?: Logger) {
     await platform.close();
   });
   await app.ready();
-  return { app, platform, crm, vector };
+  return { app, platform, crm, vector, agents };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

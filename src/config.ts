@@ -77,6 +77,13 @@ export const environmentSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, 'letters, digits and underscores, not starting with a digit')
       .default('crm_ai_vectors'),
     OPENAI_API_KEY: optionalString,
+    AGENT_MODEL: optionalString,
+    AGENT_MODEL_BASE_URL: z.url().default('https://api.openai.com/v1'),
+    AGENT_MODEL_API_KEY: optionalString,
+    AGENT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+    AGENT_MODEL_COST_PER_1M_INPUT: z.coerce.number().min(0).default(0),
+    AGENT_MODEL_COST_PER_1M_OUTPUT: z.coerce.number().min(0).default(0),
+    AGENT_RETRAIN_MINUTES: z.coerce.number().min(0.01).max(10_080).default(10),
     TOGETHER_AI_API_KEY: optionalString,
     REPLICATE_API_TOKEN: optionalString,
     BODY_LIMIT_BYTES: z.coerce
@@ -137,6 +144,15 @@ export interface Config {
     breakerThreshold: number;
     breakerCooldownMs: number;
   };
+  agentModel: {
+    /** Unset: the analytic engine answers alone. */
+    model?: string;
+    baseUrl: string;
+    apiKey?: string;
+    timeoutMs: number;
+    pricing: { inputPerMillion: number; outputPerMillion: number };
+    retrainAfterMs: number;
+  };
   vector:
     | { backend: 'local' }
     | {
@@ -196,6 +212,17 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       breakerCooldownMs: env.CACHE_BREAKER_COOLDOWN_MS,
     },
     vector: resolveVector(env),
+    agentModel: {
+      model: env.AGENT_MODEL,
+      baseUrl: env.AGENT_MODEL_BASE_URL,
+      apiKey: env.AGENT_MODEL_API_KEY ?? env.OPENAI_API_KEY,
+      timeoutMs: env.AGENT_MODEL_TIMEOUT_MS,
+      pricing: {
+        inputPerMillion: env.AGENT_MODEL_COST_PER_1M_INPUT,
+        outputPerMillion: env.AGENT_MODEL_COST_PER_1M_OUTPUT,
+      },
+      retrainAfterMs: env.AGENT_RETRAIN_MINUTES * 60_000,
+    },
     embedding: resolveEmbedding(env),
     providers: {
       openAiApiKey: env.OPENAI_API_KEY,

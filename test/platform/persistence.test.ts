@@ -12,7 +12,7 @@ describe(`persistence on ${testEngine}`, () => {
     const database = createDatabase(loadConfig(testDb.env).database);
     try {
       const first = await migrateToLatest(database);
-      assert.deepEqual(first.applied, ['001_core', '002_search_documents']);
+      assert.deepEqual(first.applied, ['001_core', '002_search_documents', '003_agent_runs']);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);
     } finally {
@@ -30,6 +30,7 @@ describe(`persistence on ${testEngine}`, () => {
       'projects',
       'documents',
       'search_documents',
+      'agent_runs',
     ]) {
       const rows = await testDb.query(`select count(*) as n from ${table}`);
       assert.equal(Number(rows[0]!.n), 0, table);

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Crm } from '../../src/crm/index.ts';
 import type { EventBus } from '../../src/platform/events.ts';
 import type { Role } from '../../src/platform/http/roles.ts';
+import type { Platform } from '../../src/platform/index.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { Vector } from '../../src/vector/index.ts';
 import { ApiClient } from './client.ts';
@@ -12,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
+  platform: Platform;
   crm: Crm;
   vector: Vector;
   events: EventBus;
@@ -61,6 +63,7 @@ export async function startTestApp(
 
   const testApp: TestApp = {
     app,
+    platform,
     crm,
     vector,
     events: platform.events,

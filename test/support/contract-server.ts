@@ -14,6 +14,8 @@ export interface ContractRequest {
 
 export interface ContractReply {
   status: number;
+  /** Answers this late: a slow service. */
+  delayMs?: number;
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -32,7 +34,9 @@ export async function startContractServer(
 ): Promise<ContractServer> {
   const requests: ContractRequest[] = [];
   const failures: ContractReply[] = [];
-  const send = (response: import('node:http').ServerResponse, reply: ContractReply) => {
+  const send = async (response: import('node:http').ServerResponse, reply: ContractReply) => {
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (response.destroyed) return;
     response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     response.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
   };

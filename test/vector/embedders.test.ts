@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import type { UpstreamError } from '../../src/platform/json-client.ts';
 import { tokenize } from '../../src/vector/embedders/lexical-features.ts';
 import { createLocalEmbedder, IdfTable } from '../../src/vector/embedders/local.ts';
 import { createOnnxEmbedder } from '../../src/vector/embedders/onnx.ts';
-import { createOpenAiEmbedder, type EmbeddingProviderError } from '../../src/vector/embedders/openai.ts';
+import { createOpenAiEmbedder } from '../../src/vector/embedders/openai.ts';
 import { fakeEmbedding, startEmbeddingsServer } from '../support/openai-embeddings-server.ts';
 import { buildTinyEmbeddingModel } from '../support/tiny-onnx-model.ts';
 
@@ -117,7 +118,7 @@ describe('OpenAI-compatible embedder against a contract server', () => {
         dimensions: 4,
         maxRetries: 2,
       });
-      await assert.rejects(embedder.embed(['x']), (error: EmbeddingProviderError) => error.status === 500);
+      await assert.rejects(embedder.embed(['x']), (error: UpstreamError) => error.status === 500);
       assert.equal(server.requests.length, 3);
 
       const wrongKey = createOpenAiEmbedder({
@@ -126,7 +127,7 @@ describe('OpenAI-compatible embedder against a contract server', () => {
         model: 'm',
         dimensions: 4,
       });
-      await assert.rejects(wrongKey.embed(['x']), (error: EmbeddingProviderError) => error.status === 401);
+      await assert.rejects(wrongKey.embed(['x']), (error: UpstreamError) => error.status === 401);
 
       const wrongSize = createOpenAiEmbedder({
         baseUrl: server.url,

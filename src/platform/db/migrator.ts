@@ -3,6 +3,7 @@ import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { Database, Engine } from './database.ts';
 import * as m001 from './migrations/001_core.ts';
 import * as m002 from './migrations/002_search_documents.ts';
+import * as m003 from './migrations/003_agent_runs.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -12,6 +13,7 @@ export type EngineMigration = {
 const migrations: Record<string, EngineMigration> = {
   '001_core': m001,
   '002_search_documents': m002,
+  '003_agent_runs': m003,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,47 @@
+// Wires the agents: scoring models, history, the optional model engine, the orchestrator and routes.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Crm } from '../crm/index.ts';
+import type { Platform } from '../platform/index.ts';
+import type { Vector } from '../vector/index.ts';
+import { AgentHistory } from './history.ts';
+import { ScoringModels } from './learning/scoring-models.ts';
+import { ChatClient } from './model/chat-client.ts';
+import { ModelEngine } from './model/model-engine.ts';
+import { AgentOrchestrator } from './orchestrator.ts';
+import { registerAgentRoutes } from './routes.ts';
+
+export interface Agents {
+  orchestrator: AgentOrchestrator;
+  history: AgentHistory;
+  models: ScoringModels;
+}
+
+export function createAgents(platform: Platform, crm: Crm, vector: Vector): Agents {
+  const { agentModel } = platform.config;
+  const models = new ScoringModels(crm.records, agentModel.retrainAfterMs);
+  // biome-ignore lint/suspicious/noExplicitAny: the history table is outside the CRM schema types
+  const history = new AgentHistory(platform.database.kysely as Kysely<any>);
+  const modelEngine = agentModel.model
+    ? new ModelEngine(
+        new ChatClient({
+          baseUrl: agentModel.baseUrl,
+          apiKey: agentModel.apiKey,
+          model: agentModel.model,
+          timeoutMs: agentModel.timeoutMs,
+        }),
+        platform.cache,
+      )
+    : undefined;
+  const orchestrator = new AgentOrchestrator(
+    { records: crm.records, search: vector.service, models },
+    history,
+    modelEngine,
+    agentModel.pricing,
+  );
+  return { orchestrator, history, models };
+}
+
+export function registerAgentModule(app: FastifyInstance, agents: Agents): void {
+  registerAgentRoutes(app, agents.orchestrator, agents.history);
+}

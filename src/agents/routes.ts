@@ -1,0 +1,224 @@
+// HTTP for the agents, with the mission's 11 paths: /api/agents/...
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordIdSchema } from '../crm/records/entity-types.ts';
+import { principalOf, workspaceOf } from '../platform/http/auth.ts';
+import { errorResponses } from '../platform/http/schemas.ts';
+import { type AgentName, agentNames } from './agent.ts';
+import type { AgentHistory, HistoryQuery } from './history.ts';
+import { type AgentOrchestrator, agents, type Caller } from './orchestrator.ts';
+
+const tags = ['agents'];
+const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
+const agentNameSchema = z.enum(agentNames);
+
+/** Agent answers differ per agent: the common fields are typed, the agent's own pass through. */
+const taskResult = z.looseObject({
+  taskId: z.string(),
+  agent: agentNameSchema,
+  engine: z.string(),
+  durationMs: z.number(),
+  evidence: z.array(z.object({ entityType: z.string(), entityId: z.string() })),
+});
+const stepSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    agent: agentNameSchema,
+    input: z.record(z.string(), z.unknown()).nullable().default(null),
+    dependsOn: z.array(z.string().min(1).max(100)).max(50).optional(),
+    timeoutMs: z.number().int().min(10).max(600_000).optional(),
+    retries: z.number().int().min(0).max(5).optional(),
+  })
+  .strict();
+const workflowBody = z
+  .object({ workflow: z.array(stepSchema).min(1).max(50) })
+  .strict()
+  .refine((body) => new Set(body.workflow.map((step) => step.name)).size === body.workflow.length, {
+    message: 'step names must be unique',
+  });
+
+const caller = (request: FastifyRequest): Caller => ({
+  workspaceId: workspaceOf(request).id,
+  userId: principalOf(request).userId,
+});
+
+export function registerAgentRoutes(
+  app: FastifyInstance,
+  orchestrator: AgentOrchestrator,
+  history: AgentHistory,
+): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const response = { 200: taskResult, ...errorResponses };
+
+  api.post(
+    '/api/agents/:workspaceId/execute',
+    {
+      schema: {
+        summary: 'Run one agent, or `auto` to route by the task’s intent',
+        tags,
+        params: workspaceParams,
+        body: z
+          .object({
+            agent: z.union([agentNameSchema, z.literal('auto')]).default('auto'),
+            task: z.string().min(1).max(2000).optional(),
+            input: z.record(z.string(), z.unknown()).default({}),
+          })
+          .strict(),
+        response,
+      },
+    },
+    async (request) => {
+      const body = request.body as {
+        agent: AgentName | 'auto';
+        task?: string;
+        input: Record<string, unknown>;
+      };
+      return orchestrator.run(caller(request), body.agent, body.input, body.task);
+    },
+  );
+
+  const byRecord = (path: string, agent: AgentName, param: string, inputKey: string, summary: string) =>
+    api.post(
+      path,
+      {
+        schema: {
+          summary,
+          tags,
+          params: workspaceParams.extend({ [param]: recordIdSchema }),
+          response,
+        },
+      },
+      async (request) => {
+        const params = request.params as Record<string, string>;
+        return orchestrator.run(caller(request), agent, { [inputKey]: params[param] });
+      },
+    );
+  byRecord(
+    '/api/agents/:workspaceId/qualify-lead/:leadId',
+    'leadQualification',
+    'leadId',
+    'leadId',
+    'Qualify a lead',
+  );
+  byRecord(
+    '/api/agents/:workspaceId/analyze-deal/:dealId',
+    'dealAnalysis',
+    'dealId',
+    'dealId',
+    'Analyse a deal',
+  );
+  byRecord(
+    '/api/agents/:workspaceId/customer-insights/:id',
+    'customerInsights',
+    'id',
+    'customerId',
+    'Insights on a contact or lead',
+  );
+
+  const byBody = (path: string, agent: AgentName, summary: string) =>
+    api.post(
+      path,
+      { schema: { summary, tags, params: workspaceParams, body: agents[agent].input, response } },
+      async (request) => orchestrator.run(caller(request), agent, request.body),
+    );
+  byBody(
+    '/api/agents/:workspaceId/recommend',
+    'recommendation',
+    'Recommendations for a lead, a deal or the pipeline',
+  );
+  byBody(
+    '/api/agents/:workspaceId/research',
+    'research',
+    'Research a company or topic in the workspace’s records',
+  );
+  byBody(
+    '/api/agents/:workspaceId/summarize',
+    'summary',
+    'Summarise a record (with its activities and documents) or a text',
+  );
+  byBody('/api/agents/:workspaceId/decide', 'decision', 'Decide between options on weighted criteria');
+
+  api.post(
+    '/api/agents/:workspaceId/workflow',
+    {
+      schema: {
+        summary: 'Run a multi-agent workflow; a step with `input: null` receives the earlier results',
+        tags,
+        params: workspaceParams,
+        body: workflowBody,
+        response: {
+          200: z.looseObject({
+            workflowId: z.string(),
+            status: z.enum(['succeeded', 'failed', 'partial']),
+            durationMs: z.number(),
+            steps: z.array(z.looseObject({ name: z.string(), agent: z.string(), status: z.string() })),
+            results: z.record(z.string(), z.unknown()),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { workflow } = request.body as z.infer<typeof workflowBody>;
+      return orchestrator.workflow(caller(request), workflow);
+    },
+  );
+
+  api.get(
+    '/api/agents/:workspaceId/history',
+    {
+      schema: {
+        summary: 'Task and workflow history, newest first',
+        tags,
+        params: workspaceParams,
+        querystring: z
+          .object({
+            agent: z.union([agentNameSchema, z.literal('workflow')]).optional(),
+            kind: z.enum(['task', 'workflow']).optional(),
+            status: z.enum(['succeeded', 'failed', 'partial']).optional(),
+            since: z.iso.datetime({ offset: true }).optional(),
+            until: z.iso.datetime({ offset: true }).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            cursor: z.string().max(500).optional(),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            data: z.array(
+              z.looseObject({ id: z.string(), agent: z.string(), status: z.string(), createdAt: z.string() }),
+            ),
+            nextCursor: z.string().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => history.list(workspaceOf(request).id, request.query as HistoryQuery),
+  );
+
+  api.get(
+    '/api/agents/agents/list',
+    {
+      schema: {
+        summary: 'The agents, their inputs and the engine in use',
+        tags,
+        response: {
+          200: z.object({
+            engine: z.string(),
+            agents: z.array(z.object({ name: z.string(), description: z.string(), input: z.unknown() })),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({
+      engine: orchestrator.engine,
+      agents: agentNames.map((name) => ({
+        name,
+        description: agents[name].description,
+        input: z.toJSONSchema(agents[name].input, { unrepresentable: 'any' }),
+      })),
+    }),
+  );
+}

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { agents } from '../../src/agents/orchestrator.ts';
+import { entityTypes } from '../../src/crm/records/entity-types.ts';
+import { seedWorkspace } from '../../src/crm/seed/seed.ts';
+import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+
+let server: TestApp;
+let tenant: Tenant;
+let other: Tenant;
+const ids: {
+  lead: string;
+  decidedLead: string;
+  deal: string;
+  deal2: string;
+  contact: string;
+  company: string;
+} = {
+  lead: '',
+  decidedLead: '',
+  deal: '',
+  deal2: '',
+  contact: '',
+  company: '',
+};
+
+before(async () => {
+  server = await startTestApp();
+  tenant = await server.newTenant();
+  other = await server.newTenant();
+  await seedWorkspace(server.platform, server.crm, {
+    workspace: tenant.slug,
+    size: 3000,
+    seed: 11,
+    progress: false,
+  });
+  await server.vector.service.rebuild(tenant.workspaceId);
+  const base = `/api/workspaces/${tenant.workspaceId}`;
+  const leads = (await tenant.api.get(`${base}/leads?status=new&limit=1`)).body.data;
+  ids.lead = leads[0].id;
+  ids.decidedLead = (await tenant.api.get(`${base}/leads?status=converted&limit=1`)).body.data[0].id;
+  const deals = (await tenant.api.get(`${base}/deals?status=open&limit=2`)).body.data;
+  ids.deal = deals[0].id;
+  ids.deal2 = deals[1].id;
+  ids.contact = deals[0].contactId;
+  ids.company = deals[0].company;
+});
+after(() => server.close());
+
+const agentsUrl = (path: string, workspaceId = tenant.workspaceId) => `/api/agents/${workspaceId}/${path}`;
+
+/** Every evidence id names a record of this workspace. */
+async function assertEvidenceExists(evidence: { entityType: string; entityId: string }[]) {
+  assert.ok(evidence.length > 0, 'an answer names the records it used');
+  for (const { entityType, entityId } of evidence.slice(0, 25)) {
+    const plural = entityTypes[entityType as keyof typeof entityTypes].plural;
+    const res = await tenant.api.get(`/api/workspaces/${tenant.workspaceId}/${plural}/${entityId}`);
+    assert.equal(res.status, 200, `${entityType} ${entityId} is in the workspace`);
+  }
+}
+
+describe('agents on the seeded workspace (analytic engine)', () => {
+  const cases: [string, keyof typeof agents, () => [string, unknown?]][] = [
+    ['qualify-lead', 'leadQualification', () => [`qualify-lead/${ids.lead}`]],
+    ['analyze-deal', 'dealAnalysis', () => [`analyze-deal/${ids.deal}`]],
+    ['customer-insights', 'customerInsights', () => [`customer-insights/${ids.contact}`]],
+    ['recommend', 'recommendation', () => ['recommend', {}]],
+    ['research', 'research', () => ['research', { company: ids.company }]],
+    ['summarize', 'summary', () => ['summarize', { entityType: 'deal', entityId: ids.deal }]],
+    [
+      'decide',
+      'decision',
+      () => [
+        'decide',
+        {
+          question: 'Which deal gets the solutions engineer this week?',
+          options: [
+            { name: 'first', dealId: ids.deal },
+            { name: 'second', dealId: ids.deal2 },
+          ],
+          criteria: [{ name: 'expectedValue', weight: 2 }, { name: 'winProbability' }],
+        },
+      ],
+    ],
+  ];
+  for (const [path, name, request] of cases) {
+    test(`${path}: schema-valid output with evidence from this workspace`, async () => {
+      const [url, body] = request();
+      const res = await tenant.api.post(agentsUrl(url), body ?? {});
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const parsed = agents[name].output.safeParse(res.body);
+      assert.ok(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues));
+      assert.equal(res.body.agent, name);
+      assert.equal(res.body.engine, 'analytic');
+      assert.ok(res.body.durationMs >= 0 && typeof res.body.taskId === 'string');
+      await assertEvidenceExists(res.body.evidence);
+    });
+  }
+
+  test('lead scores come from a model trained on this workspace’s converted and lost leads', async () => {
+    const res = await tenant.api.post(agentsUrl(`qualify-lead/${ids.lead}`), {});
+    assert.equal(res.body.model.basis, 'workspace history');
+    assert.ok(res.body.model.converted >= 15 && res.body.model.lost >= 15);
+    assert.ok(res.body.strengths.length + res.body.weaknesses.length > 0);
+    assert.match(res.body.estimatedValue, /^\$[\d,]+$/);
+  });
+
+  test('research says it used no outside sources; decisions rank by the stated criteria', async () => {
+    const research = await tenant.api.post(agentsUrl('research'), { company: ids.company });
+    assert.match(research.body.sources[0], /no outside sources/);
+    assert.ok(research.body.decisionMakers.length > 0);
+    const decision = await tenant.api.post(agentsUrl('decide'), {
+      question: 'Pick a vendor',
+      options: [
+        { name: 'cheap', values: { price: 10, quality: 3 } },
+        { name: 'good', values: { price: 20, quality: 9 } },
+      ],
+      criteria: [
+        { name: 'price', weight: 1, prefer: 'lower' },
+        { name: 'quality', weight: 3 },
+      ],
+    });
+    assert.equal(decision.body.recommendation, 'good');
+    assert.deepEqual(decision.body.optionsEvaluated[0], {
+      option: 'good',
+      score: 0.75,
+      breakdown: { price: 0, quality: 1 },
+    });
+  });
+
+  test('auto routes by intent; unknown records are 404 and bad input 400', async () => {
+    const routed = await tenant.api.post(agentsUrl('execute'), {
+      agent: 'auto',
+      task: 'Please qualify this lead',
+      input: { leadId: ids.lead },
+    });
+    assert.equal(routed.status, 200);
+    assert.equal(routed.body.agent, 'leadQualification');
+    assert.equal((await tenant.api.post(agentsUrl('qualify-lead/nope'), {})).status, 404);
+    assert.equal((await tenant.api.post(agentsUrl('decide'), { question: 'x', options: [] })).status, 400);
+    const badExecute = await tenant.api.post(agentsUrl('execute'), {
+      agent: 'dealAnalysis',
+      input: { leadId: 'x' },
+    });
+    assert.equal(badExecute.status, 400);
+    assert.equal(badExecute.body.error.code, 'VALIDATION_FAILED');
+  });
+
+  test('no agent reads another workspace’s records', async () => {
+    const otherUrl = (path: string) => agentsUrl(path, other.workspaceId);
+    assert.equal((await other.api.post(otherUrl(`qualify-lead/${ids.lead}`), {})).status, 404);
+    assert.equal((await other.api.post(otherUrl(`analyze-deal/${ids.deal}`), {})).status, 404);
+    assert.equal((await other.api.post(otherUrl(`customer-insights/${ids.contact}`), {})).status, 404);
+    const research = await other.api.post(otherUrl('research'), { company: ids.company });
+    assert.equal(research.status, 200);
+    assert.deepEqual(research.body.evidence, []);
+    const outsider = await other.api.post(agentsUrl(`qualify-lead/${ids.lead}`), {});
+    assert.equal(outsider.status, 404, 'another workspace is not even shown to exist');
+  });
+});
+
+describe('workflows', () => {
+  test('the mission’s three-step example: qualify, research, then recommend from the earlier results', async () => {
+    const res = await tenant.api.post(agentsUrl('workflow'), {
+      workflow: [
+        { name: 'qualify', agent: 'leadQualification', input: { leadId: ids.lead } },
+        { name: 'research', agent: 'research', input: { company: ids.company } },
+        { name: 'recommend', agent: 'recommendation', input: null },
+      ],
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'succeeded');
+    assert.deepEqual(
+      res.body.steps.map((step: { status: string }) => step.status),
+      ['succeeded', 'succeeded', 'succeeded'],
+    );
+    const qualify = res.body.results.qualify;
+    const recommend = res.body.results.recommend;
+    assert.ok(
+      qualify.nextActions.some((action: string) => recommend.immediateActions.includes(action)),
+      'the recommendation builds on the qualification’s next actions',
+    );
+  });
+
+  test('steps with dependsOn [] run concurrently; a dependent step waits for both', async () => {
+    const res = await tenant.api.post(agentsUrl('workflow'), {
+      workflow: [
+        { name: 'a', agent: 'dealAnalysis', input: { dealId: ids.deal }, dependsOn: [] },
+        { name: 'b', agent: 'dealAnalysis', input: { dealId: ids.deal2 }, dependsOn: [] },
+        { name: 'pick', agent: 'recommendation', input: null },
+      ],
+    });
+    const [a, b, pick] = res.body.steps;
+    assert.ok(b.startedAt <= a.finishedAt && a.startedAt <= b.finishedAt, 'a and b overlap');
+    assert.ok(pick.startedAt >= a.finishedAt && pick.startedAt >= b.finishedAt);
+  });
+
+  test('a failed step is reported with the partial results; its dependents are skipped', async () => {
+    const res = await tenant.api.post(agentsUrl('workflow'), {
+      workflow: [
+        { name: 'good', agent: 'dealAnalysis', input: { dealId: ids.deal }, dependsOn: [] },
+        { name: 'bad', agent: 'leadQualification', input: { leadId: 'missing' }, dependsOn: [], retries: 2 },
+        { name: 'after', agent: 'recommendation', input: null, dependsOn: ['bad'] },
+      ],
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'partial');
+    assert.deepEqual(
+      res.body.steps.map((step: { status: string }) => step.status),
+      ['succeeded', 'failed', 'skipped'],
+    );
+    assert.equal(res.body.steps[1].error.code, 'RECORD_NOT_FOUND');
+    assert.equal(res.body.steps[1].attempts, 1, 'a 404 is not retried');
+    assert.ok(res.body.results.good.winProbability >= 0);
+  });
+
+  test('unknown dependencies and duplicate names are 400', async () => {
+    const unknown = await tenant.api.post(agentsUrl('workflow'), {
+      workflow: [
+        { name: 'x', agent: 'summary', input: { text: 'Hello there, friend.' }, dependsOn: ['nope'] },
+      ],
+    });
+    assert.equal(unknown.status, 400);
+    const duplicate = await tenant.api.post(agentsUrl('workflow'), {
+      workflow: [
+        { name: 'x', agent: 'summary', input: { text: 'Hello there, friend.' } },
+        { name: 'x', agent: 'summary', input: { text: 'Hello there, friend.' } },
+      ],
+    });
+    assert.equal(duplicate.status, 400);
+  });
+});
+
+describe('history', () => {
+  test('every task and workflow is stored and listed newest first, with filters and pagination', async () => {
+    const all = await tenant.api.get(agentsUrl('history?limit=200'));
+    assert.equal(all.status, 200);
+    assert.ok(all.body.data.length >= 10);
+    const workflows = await tenant.api.get(agentsUrl('history?kind=workflow'));
+    assert.ok(workflows.body.data.every((run: { kind: string }) => run.kind === 'workflow'));
+    assert.ok(workflows.body.data.some((run: { status: string }) => run.status === 'partial'));
+    const failed = await tenant.api.get(agentsUrl('history?status=failed&kind=task'));
+    assert.ok(failed.body.data.some((run: { error: string }) => /not found/.test(run.error)));
+    const first = await tenant.api.get(agentsUrl('history?limit=3'));
+    const second = await tenant.api.get(agentsUrl(`history?limit=3&cursor=${first.body.nextCursor}`));
+    assert.equal(first.body.data.length, 3);
+    const seen = new Set(first.body.data.map((run: { id: string }) => run.id));
+    assert.ok(second.body.data.every((run: { id: string }) => !seen.has(run.id)));
+    assert.ok(first.body.data[2].createdAt >= second.body.data[0].createdAt);
+    const qualify = await tenant.api.get(agentsUrl('history?agent=leadQualification'));
+    assert.ok(qualify.body.data.every((run: { agent: string }) => run.agent === 'leadQualification'));
+    const theirs = await other.api.get(agentsUrl('history', other.workspaceId));
+    assert.ok(
+      theirs.body.data.every((run: { workspaceId: string }) => run.workspaceId === other.workspaceId),
+    );
+  });
+
+  test('the agents list names all seven with their inputs', async () => {
+    const res = await tenant.api.get('/api/agents/agents/list');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.engine, 'analytic');
+    assert.deepEqual(
+      res.body.agents.map((agent: { name: string }) => agent.name),
+      Object.keys(agents),
+    );
+  });
+});
