@@ -311,7 +311,10 @@ export function routeByIntent(task: string | undefined, input: unknown): AgentNa
   const text = (task ?? '').toLowerCase();
   const rules: [RegExp, AgentName][] = [
     [/\b(qualif|score|scoring)\w*|\blead quality/, 'leadQualification'],
-    [/\b(win|close|deal)\b.*\b(chance|probabilit|odds|risk|analy)|\banaly[sz]e\b.*\bdeal/, 'dealAnalysis'],
+    [
+      /\b(chances?|probabilit\w*|odds|likel\w*)\b.*\b(win|close|deal)|\b(win|close|deal)\b.*\b(chances?|probabilit\w*|odds|risks?)\b|\banaly[sz]e\b.*\bdeal/,
+      'dealAnalysis',
+    ],
     [/\b(summar|tl;?dr|recap)/, 'summary'],
     [/\b(decide|decision|choose|pick|which option|compare options)/, 'decision'],
     [/\b(research|background|competitor|who is|tell me about)/, 'research'],
