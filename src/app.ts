@@ -3,6 +3,7 @@ import { createAgents, registerAgentModule } from './agents/index.ts';
 import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
 import { entityTypeNames } from './crm/records/entity-types.ts';
+import { createFineTuning, registerFineTuningModule } from './finetune/index.ts';
 import { registerCacheRoutes } from './platform/cache/routes.ts';
 import { createHttpServer } from './platform/http/server.ts';
 import { createPlatform } from './platform/index.ts';
@@ -14,10 +15,12 @@ export async function buildApp(config: Config, log?: Logger) {
   const crm = createCrm(platform);
   const vector = await createVector(platform, crm);
   const agents = createAgents(platform, crm, vector);
+  const fineTuning = createFineTuning(platform, crm);
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);
   registerAgentModule(app, agents);
+  registerFineTuningModule(app, fineTuning);
   registerCacheRoutes(app, platform.cache, entityTypeNames);
   if (platform.cache.tiers.redisEnabled) {
     // Without Redis the cache serves from L1 and the source: degraded, still able to answer.
@@ -28,7 +31,7 @@ export async function buildApp(config: Config, log?: Logger) {
     await platform.close();
   });
   await app.ready();
-  return { app, platform, crm, vector, agents };
+  return { app, platform, crm, vector, agents, fineTuning };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -12,7 +12,12 @@ describe(`persistence on ${testEngine}`, () => {
     const database = createDatabase(loadConfig(testDb.env).database);
     try {
       const first = await migrateToLatest(database);
-      assert.deepEqual(first.applied, ['001_core', '002_search_documents', '003_agent_runs']);
+      assert.deepEqual(first.applied, [
+        '001_core',
+        '002_search_documents',
+        '003_agent_runs',
+        '004_finetune_datasets',
+      ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);
     } finally {
@@ -31,6 +36,8 @@ describe(`persistence on ${testEngine}`, () => {
       'documents',
       'search_documents',
       'agent_runs',
+      'ft_datasets',
+      'ft_examples',
     ]) {
       const rows = await testDb.query(`select count(*) as n from ${table}`);
       assert.equal(Number(rows[0]!.n), 0, table);

@@ -16,6 +16,14 @@ export class ApiClient {
     return this.request<T>('GET', withQuery(path, query));
   }
 
+  /** The body as text, failing on any status but 200. */
+  async getText(path: string): Promise<string> {
+    const response = await this.request<string>('GET', path);
+    if (response.status !== 200)
+      throw new Error(`GET ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
   post<T = any>(path: string, body?: unknown) {
     return this.request<T>('POST', path, body);
   }
@@ -48,7 +56,9 @@ export class ApiClient {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload });
     const text = await response.text();
     let parsed: unknown = text;
-    if (response.headers.get('content-type')?.includes('json') && text) parsed = JSON.parse(text);
+    // JSON and JSON-suffixed types are parsed; JSON Lines (application/x-ndjson) stays text.
+    if (/^application\/(?:[\w.-]+\+)?json\b/.test(response.headers.get('content-type') ?? '') && text)
+      parsed = JSON.parse(text);
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 }

@@ -4,6 +4,7 @@ import type { Database, Engine } from './database.ts';
 import * as m001 from './migrations/001_core.ts';
 import * as m002 from './migrations/002_search_documents.ts';
 import * as m003 from './migrations/003_agent_runs.ts';
+import * as m004 from './migrations/004_finetune_datasets.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -14,6 +15,7 @@ const migrations: Record<string, EngineMigration> = {
   '001_core': m001,
   '002_search_documents': m002,
   '003_agent_runs': m003,
+  '004_finetune_datasets': m004,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,319 @@
+// Datasets: built from workspace records or read from uploaded JSONL, measured with the base model's real
+// tokenizer, quality-scored, checked against every provider's rules, split into train and validation, and
+// stored with their examples. Every read and write is scoped to the workspace.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { RecordsService } from '../../crm/records/service.ts';
+import { readJson, writeJson } from '../../platform/db/json-column.ts';
+import { AppError } from '../../platform/errors.ts';
+import { type BaseModel, findBaseModel, type ProviderName, providerNames } from '../catalog.ts';
+import { countTokens } from '../tokenizers.ts';
+import { buildFromWorkspace, type WorkspaceFilters } from './builders.ts';
+import { type AnyExample, type DatasetType, exampleText, exportLine, readExample } from './examples.ts';
+import { checkForProvider, exportFormatFor, type ProviderCheck } from './provider-rules.ts';
+import { assessQuality, type QualityReport } from './quality.ts';
+
+export interface DatasetInput {
+  name: string;
+  description?: string;
+  type: DatasetType;
+  baseModel: string;
+  validationSplit: number;
+  trainingData: { source: 'workspace'; filters: WorkspaceFilters } | { source: 'upload'; jsonl: string };
+}
+
+export interface Dataset {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string | null;
+  type: DatasetType;
+  source: 'workspace' | 'upload';
+  filters: WorkspaceFilters | null;
+  baseModel: string;
+  validationSplit: number;
+  exampleCount: number;
+  trainCount: number;
+  validationCount: number;
+  tokenCount: number;
+  quality: QualityReport;
+  providerChecks: ProviderCheck[];
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const INSERT_CHUNK = 500;
+const MAX_UPLOAD_ERRORS = 20;
+
+export class DatasetService {
+  constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
+    private readonly db: Kysely<any>,
+    private readonly records: RecordsService,
+  ) {}
+
+  async create(
+    workspaceId: string,
+    input: DatasetInput,
+    createdBy?: string,
+    onProgress?: (stage: string, done: number) => void,
+  ): Promise<Dataset> {
+    const model = requireModel(input.baseModel);
+    const { examples, sources } =
+      input.trainingData.source === 'workspace'
+        ? await buildFromWorkspace(
+            this.records,
+            workspaceId,
+            input.type,
+            input.trainingData.filters,
+            (done) => onProgress?.('reading records', done),
+          )
+        : { ...parseUpload(input.type, input.trainingData.jsonl), sources: [] as string[] };
+    if (examples.length === 0) {
+      throw new AppError(
+        'DATASET_EMPTY',
+        400,
+        input.trainingData.source === 'workspace'
+          ? `no ${input.type} examples could be built from the workspace with these filters`
+          : 'the upload holds no examples',
+      );
+    }
+    const measured = await measure(input.type, examples, model, (done) =>
+      onProgress?.('counting tokens', done),
+    );
+    const id = randomUUID();
+    const splits = examples.map((_, position) => splitOf(id, position, input.validationSplit));
+    const now = new Date().toISOString();
+    const dataset: Dataset = {
+      id,
+      workspaceId,
+      name: input.name,
+      description: input.description ?? null,
+      type: input.type,
+      source: input.trainingData.source,
+      filters: input.trainingData.source === 'workspace' ? input.trainingData.filters : null,
+      baseModel: model.id,
+      validationSplit: input.validationSplit,
+      exampleCount: examples.length,
+      trainCount: splits.filter((split) => split === 'train').length,
+      validationCount: splits.filter((split) => split === 'validation').length,
+      tokenCount: measured.reduce((sum, example) => sum + example.tokens, 0),
+      quality: assessQuality(input.type, measured, model.contextTokens),
+      providerChecks: providerNames.map((provider) => checkForProvider(provider, input.type, examples)),
+      createdBy: createdBy ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('ft_datasets').values(toRow(dataset)).execute();
+      for (let start = 0; start < examples.length; start += INSERT_CHUNK) {
+        await trx
+          .insertInto('ft_examples')
+          .values(
+            examples.slice(start, start + INSERT_CHUNK).map((example, offset) => ({
+              datasetId: id,
+              position: start + offset,
+              split: splits[start + offset],
+              example: JSON.stringify(example),
+              tokens: measured[start + offset]!.tokens,
+              source: sources[start + offset] ?? null,
+            })),
+          )
+          .execute();
+        onProgress?.('storing', Math.min(examples.length, start + INSERT_CHUNK));
+      }
+    });
+    return dataset;
+  }
+
+  async list(workspaceId: string): Promise<Dataset[]> {
+    const rows = await this.db
+      .selectFrom('ft_datasets')
+      .selectAll()
+      .where('workspaceId', '=', workspaceId)
+      .orderBy('createdAt', 'desc')
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async get(workspaceId: string, id: string): Promise<Dataset> {
+    const row = await this.db
+      .selectFrom('ft_datasets')
+      .selectAll()
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new AppError('DATASET_NOT_FOUND', 404, `dataset ${id} not found`);
+    return fromRow(row);
+  }
+
+  /** Renames, describes, or re-splits; what the examples are cannot change (create another dataset). */
+  async update(
+    workspaceId: string,
+    id: string,
+    patch: { name?: string; description?: string | null; validationSplit?: number },
+  ): Promise<Dataset> {
+    const dataset = await this.get(workspaceId, id);
+    const next = { ...dataset, ...patch, updatedAt: new Date().toISOString() };
+    await this.db.transaction().execute(async (trx) => {
+      if (patch.validationSplit !== undefined && patch.validationSplit !== dataset.validationSplit) {
+        for (const split of ['train', 'validation'] as const) {
+          const positions = Array.from({ length: dataset.exampleCount }, (_, p) => p).filter(
+            (p) => splitOf(id, p, patch.validationSplit!) === split,
+          );
+          for (let start = 0; start < positions.length; start += INSERT_CHUNK)
+            await trx
+              .updateTable('ft_examples')
+              .set({ split })
+              .where('datasetId', '=', id)
+              .where('position', 'in', positions.slice(start, start + INSERT_CHUNK))
+              .execute();
+          if (split === 'validation') next.validationCount = positions.length;
+          else next.trainCount = positions.length;
+        }
+      }
+      await trx
+        .updateTable('ft_datasets')
+        .set({
+          name: next.name,
+          description: next.description,
+          validationSplit: next.validationSplit,
+          trainCount: next.trainCount,
+          validationCount: next.validationCount,
+          updatedAt: next.updatedAt,
+        })
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', id)
+        .execute();
+    });
+    return next;
+  }
+
+  async delete(workspaceId: string, id: string): Promise<void> {
+    await this.get(workspaceId, id);
+    await this.db
+      .deleteFrom('ft_datasets')
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async examples(
+    workspaceId: string,
+    id: string,
+    options: { split?: 'train' | 'validation'; offset?: number; limit?: number } = {},
+  ): Promise<{ position: number; split: string; tokens: number; example: AnyExample }[]> {
+    await this.get(workspaceId, id);
+    let query = this.db.selectFrom('ft_examples').selectAll().where('datasetId', '=', id);
+    if (options.split) query = query.where('split', '=', options.split);
+    const rows = await query
+      .orderBy('position')
+      .offset(options.offset ?? 0)
+      .limit(options.limit ?? 1_000_000)
+      .execute();
+    return rows.map((row) => ({
+      position: Number(row.position),
+      split: String(row.split),
+      tokens: Number(row.tokens),
+      example: readJson<AnyExample>(row.example, {} as AnyExample),
+    }));
+  }
+
+  /** The dataset as the provider's JSONL. */
+  async exportJsonl(workspaceId: string, id: string, provider: ProviderName, split?: 'train' | 'validation') {
+    const dataset = await this.get(workspaceId, id);
+    const format = exportFormatFor(provider);
+    const rows = await this.examples(workspaceId, id, { split });
+    return (
+      rows.map((row) => JSON.stringify(exportLine(dataset.type, row.example, format))).join('\n') +
+      (rows.length ? '\n' : '')
+    );
+  }
+}
+
+function requireModel(id: string): BaseModel {
+  const model = findBaseModel(id);
+  if (!model) throw AppError.validation(`unknown base model ${id}; see GET /api/ai/fine-tuning/models`);
+  return model;
+}
+
+/** Reads JSONL; bad lines are reported together with their line numbers, and nothing is stored. */
+function parseUpload(type: DatasetType, jsonl: string): { examples: AnyExample[] } {
+  const examples: AnyExample[] = [];
+  const errors: string[] = [];
+  const lines = jsonl.split(/\r?\n/);
+  lines.forEach((line, index) => {
+    if (line.trim() === '' || errors.length >= MAX_UPLOAD_ERRORS) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      errors.push(`line ${index + 1}: not valid JSON`);
+      return;
+    }
+    const read = readExample(type, json);
+    if (read.ok) examples.push(read.example);
+    else errors.push(`line ${index + 1}: ${read.error}`);
+  });
+  if (errors.length > 0) {
+    throw new AppError('DATASET_INVALID', 400, `the upload has lines that are not ${type} examples`, {
+      errors,
+    });
+  }
+  return { examples };
+}
+
+async function measure(
+  type: DatasetType,
+  examples: readonly AnyExample[],
+  model: BaseModel,
+  onProgress: (done: number) => void,
+) {
+  const measured = [];
+  for (const [index, example] of examples.entries()) {
+    const { input, output } = exampleText(type, example);
+    const tokens = (await countTokens(model.tokenizer, input)) + (await countTokens(model.tokenizer, output));
+    measured.push({
+      input,
+      output,
+      tokens,
+      label: type === 'classification' ? (example as { label: string }).label : undefined,
+    });
+    if (index % 1000 === 999) onProgress(index + 1);
+  }
+  return measured;
+}
+
+/** Deterministic per dataset and position: a re-split moves only what the new share demands. */
+function splitOf(datasetId: string, position: number, validationShare: number): 'train' | 'validation' {
+  const hash = createHash('sha1').update(`${datasetId}:${position}`).digest().readUInt32BE(0);
+  return hash / 0xffffffff < validationShare ? 'validation' : 'train';
+}
+
+function toRow(dataset: Dataset) {
+  return {
+    ...dataset,
+    filters: writeJson(dataset.filters),
+    quality: JSON.stringify(dataset.quality),
+    providerChecks: JSON.stringify(dataset.providerChecks),
+  };
+}
+
+function fromRow(row: Record<string, unknown>): Dataset {
+  return {
+    ...(row as unknown as Dataset),
+    filters: readJson<WorkspaceFilters | null>(row.filters, null),
+    quality: readJson<QualityReport>(row.quality, {
+      score: 0,
+      issues: [],
+      tokens: { total: 0, mean: 0, p95: 0, max: 0 },
+    }),
+    providerChecks: readJson<ProviderCheck[]>(row.providerChecks, []),
+    validationSplit: Number(row.validationSplit),
+    exampleCount: Number(row.exampleCount),
+    trainCount: Number(row.trainCount),
+    validationCount: Number(row.validationCount),
+    tokenCount: Number(row.tokenCount),
+  };
+}
