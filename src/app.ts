@@ -20,13 +20,14 @@ export async function buildApp(config: Config, log?: Logger) {
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);
   registerAgentModule(app, agents);
-  registerFineTuningModule(app, fineTuning);
+  registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
   registerCacheRoutes(app, platform.cache, entityTypeNames);
   if (platform.cache.tiers.redisEnabled) {
     // Without Redis the cache serves from L1 and the source: degraded, still able to answer.
     app.readinessChecks.push({ name: 'redis', critical: false, check: () => platform.cache.tiers.ping() });
   }
   app.addHook('onClose', async () => {
+    await fineTuning.close();
     await vector.close();
     await platform.close();
   });

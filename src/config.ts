@@ -83,6 +83,12 @@ export const environmentSchema = z
     AGENT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
     AGENT_MODEL_COST_PER_1M_INPUT: z.coerce.number().min(0).default(0),
     AGENT_MODEL_COST_PER_1M_OUTPUT: z.coerce.number().min(0).default(0),
+    FINETUNE_WORKER: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
+    FINETUNE_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    FINETUNE_SIMULATOR_STEP_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+    FINETUNE_GPU_HOUR_USD: z.coerce.number().min(0).default(1.5),
+    TOGETHER_PRICE_PER_1M_TOKENS: z.coerce.number().min(0).default(0.48),
+    OPENAI_PRICE_PER_1M_TOKENS: z.coerce.number().min(0).default(3),
     AGENT_RETRAIN_MINUTES: z.coerce.number().min(0.01).max(10_080).default(10),
     TOGETHER_AI_API_KEY: optionalString,
     REPLICATE_API_TOKEN: optionalString,
@@ -143,6 +149,15 @@ export interface Config {
     l2TimeoutMs: number;
     breakerThreshold: number;
     breakerCooldownMs: number;
+  };
+  fineTuning: {
+    /** Whether this instance runs training jobs (any number of instances may). */
+    worker: boolean;
+    pollMs: number;
+    simulatorStepMs: number;
+    gpuHourUsd: number;
+    perMillionTokensUsd: { together: number; openai: number };
+    providerKeys: { together?: string; openai?: string; replicate?: string };
   };
   agentModel: {
     /** Unset: the analytic engine answers alone. */
@@ -212,6 +227,21 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       breakerCooldownMs: env.CACHE_BREAKER_COOLDOWN_MS,
     },
     vector: resolveVector(env),
+    fineTuning: {
+      worker: env.FINETUNE_WORKER,
+      pollMs: env.FINETUNE_POLL_MS,
+      simulatorStepMs: env.FINETUNE_SIMULATOR_STEP_MS,
+      gpuHourUsd: env.FINETUNE_GPU_HOUR_USD,
+      perMillionTokensUsd: {
+        together: env.TOGETHER_PRICE_PER_1M_TOKENS,
+        openai: env.OPENAI_PRICE_PER_1M_TOKENS,
+      },
+      providerKeys: {
+        together: env.TOGETHER_AI_API_KEY,
+        openai: env.OPENAI_API_KEY,
+        replicate: env.REPLICATE_API_TOKEN,
+      },
+    },
     agentModel: {
       model: env.AGENT_MODEL,
       baseUrl: env.AGENT_MODEL_BASE_URL,

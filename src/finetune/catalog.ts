@@ -14,7 +14,7 @@ export type TokenizerName = 'llama3' | 'llama2' | 'qwen3' | 'deepseek_v3';
 export interface BaseModel {
   id: string;
   name: string;
-  family: 'llama' | 'mistral' | 'qwen' | 'deepseek';
+  family: 'llama' | 'mistral' | 'qwen' | 'deepseek' | 'local';
   parametersB: number;
   contextTokens: number;
   gpu: string;
@@ -159,6 +159,19 @@ export const baseModels: BaseModel[] = [
     tokenizer: 'deepseek_v3',
     providerModels: { together: 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B', ...simulator },
   },
+  {
+    id: 'crm-classifier',
+    name: 'CRM classifier (local)',
+    family: 'local',
+    parametersB: 0.000001,
+    contextTokens: 8_192,
+    gpu: 'CPU',
+    gpuCount: 1,
+    typicalTime: 'seconds',
+    typicalCost: '$0',
+    tokenizer: 'llama3',
+    providerModels: { local: 'softmax regression over local embeddings', ...simulator },
+  },
 ];
 
 export interface TrainingMethod {
@@ -193,7 +206,7 @@ export const trainingMethods: TrainingMethod[] = [
     name: 'Full fine-tuning',
     description: 'Trains every parameter: highest quality, slowest, needs the most GPU memory.',
     recommended: false,
-    providers: ['together', 'openai', 'simulator'],
+    providers: ['together', 'openai', 'local', 'simulator'],
     relativeSpeed: 0.6,
   },
   {

@@ -38,6 +38,8 @@ describe(`persistence on ${testEngine}`, () => {
       'agent_runs',
       'ft_datasets',
       'ft_examples',
+      'ft_jobs',
+      'ft_job_metrics',
     ]) {
       const rows = await testDb.query(`select count(*) as n from ${table}`);
       assert.equal(Number(rows[0]!.n), 0, table);

@@ -33,13 +33,35 @@ interface Related {
 const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 const custom = (record: RecordRow) => (record.custom as Record<string, unknown> | undefined) ?? {};
 
-function leadProfile(lead: RecordRow): string {
+/** Words for a number's size, so a lexical model can use it. */
+function band(value: number, names: [number, string][]): string {
+  return names.find(([limit]) => value < limit)?.[1] ?? names.at(-1)![1];
+}
+
+function leadProfile(lead: RecordRow, activities?: number): string {
   const c = custom(lead);
+  const employees = Number(c.employees);
   return [
     `Lead: ${text(lead.name)}, ${text(lead.role) || 'role unknown'} at ${text(lead.company) || 'an unknown company'}`,
     c.industry ? `Industry: ${c.industry}` : '',
-    c.employees ? `Employees: ${c.employees}` : '',
+    employees > 0
+      ? `Company size: ${employees} employees (${band(employees, [
+          [50, 'small'],
+          [500, 'midsize'],
+          [5000, 'large'],
+          [Infinity, 'enterprise'],
+        ])})`
+      : '',
     lead.source ? `Source: ${lead.source}` : '',
+    c.trialStarted === undefined ? '' : `Trial started: ${c.trialStarted ? 'yes' : 'no'}`,
+    activities === undefined
+      ? ''
+      : `Engagement: ${activities} activities (${band(activities, [
+          [1, 'silent'],
+          [3, 'light'],
+          [6, 'engaged'],
+          [Infinity, 'very engaged'],
+        ])})`,
     text(lead.requirements) ? `Requirements: ${text(lead.requirements)}` : '',
   ]
     .filter(Boolean)
@@ -71,9 +93,15 @@ function recipes(filters: WorkspaceFilters): Record<DatasetType, Recipe> {
           }
         : {
             source: 'lead',
-            build: (lead) =>
+            needsActivities: true,
+            build: (lead, related) =>
               lead.status === 'converted' || lead.status === 'unqualified'
-                ? { text: leadProfile(lead), label: String(lead.status) }
+                ? {
+                    // Free-text requirements are left out: in a few hundred examples their words are noise
+                    // that a classifier fits instead of the profile.
+                    text: leadProfile({ ...lead, requirements: undefined }, related.activitiesOf('lead', lead.id).length),
+                    label: String(lead.status),
+                  }
                 : undefined,
           },
     instruction: {

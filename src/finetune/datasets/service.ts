@@ -83,7 +83,7 @@ export class DatasetService {
       onProgress?.('counting tokens', done),
     );
     const id = randomUUID();
-    const splits = examples.map((_, position) => splitOf(id, position, input.validationSplit));
+    const splits = examples.map((_, position) => splitOf(position, input.validationSplit));
     const now = new Date().toISOString();
     const dataset: Dataset = {
       id,
@@ -160,7 +160,7 @@ export class DatasetService {
       if (patch.validationSplit !== undefined && patch.validationSplit !== dataset.validationSplit) {
         for (const split of ['train', 'validation'] as const) {
           const positions = Array.from({ length: dataset.exampleCount }, (_, p) => p).filter(
-            (p) => splitOf(id, p, patch.validationSplit!) === split,
+            (p) => splitOf(p, patch.validationSplit!) === split,
           );
           for (let start = 0; start < positions.length; start += INSERT_CHUNK)
             await trx
@@ -285,9 +285,12 @@ async function measure(
   return measured;
 }
 
-/** Deterministic per dataset and position: a re-split moves only what the new share demands. */
-function splitOf(datasetId: string, position: number, validationShare: number): 'train' | 'validation' {
-  const hash = createHash('sha1').update(`${datasetId}:${position}`).digest().readUInt32BE(0);
+/**
+ * Deterministic by position: the same examples always split the same way (reproducible runs), and a re-split
+ * moves only what the new share demands.
+ */
+function splitOf(position: number, validationShare: number): 'train' | 'validation' {
+  const hash = createHash('sha1').update(`split:${position}`).digest().readUInt32BE(0);
   return hash / 0xffffffff < validationShare ? 'validation' : 'train';
 }
 

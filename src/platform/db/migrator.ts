@@ -5,6 +5,7 @@ import * as m001 from './migrations/001_core.ts';
 import * as m002 from './migrations/002_search_documents.ts';
 import * as m003 from './migrations/003_agent_runs.ts';
 import * as m004 from './migrations/004_finetune_datasets.ts';
+import * as m005 from './migrations/005_finetune_jobs.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: Record<string, EngineMigration> = {
   '002_search_documents': m002,
   '003_agent_runs': m003,
   '004_finetune_datasets': m004,
+  '005_finetune_jobs': m005,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,241 @@
+// HTTP for fine-tuning jobs, with the mission's paths, plus an estimate and a server-sent event stream of a
+// job's status and metrics (read from the database, so it works whichever instance runs the job).
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf, workspaceOf } from '../platform/http/auth.ts';
+import { errorResponses } from '../platform/http/schemas.ts';
+import { methodNames, providerNames } from './catalog.ts';
+import {
+  hyperparametersSchema,
+  type JobInput,
+  type JobService,
+  jobTrainingDataSchema,
+  terminalStatuses,
+} from './jobs/service.ts';
+
+const tags = ['fine-tuning'];
+const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
+const jobParams = workspaceParams.extend({ jobId: z.string().min(1).max(100) });
+const admin = { access: { role: 'admin' as const } };
+
+const jobBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    baseModel: z.string().min(1).max(100),
+    method: z.enum(methodNames).default('lora'),
+    provider: z.enum(providerNames).default('simulator'),
+    datasetId: z.string().min(1).max(100).optional(),
+    trainingData: jobTrainingDataSchema.optional(),
+    hyperparameters: hyperparametersSchema.default({ epochs: 3, batchSize: 4, learningRate: 0.0001 }),
+  })
+  .strict();
+
+const rangeSchema = z.object({ low: z.number(), expected: z.number(), high: z.number() });
+const estimateSchema = z.object({
+  trainingTokens: z.number(),
+  hours: rangeSchema,
+  costUsd: rangeSchema,
+  basis: z.string(),
+});
+const jobSchema = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  name: z.string(),
+  baseModel: z.string(),
+  method: z.string(),
+  provider: z.string(),
+  datasetId: z.string().nullable(),
+  trainingData: z.record(z.string(), z.unknown()).nullable(),
+  hyperparameters: z.object({
+    epochs: z.number(),
+    batchSize: z.number(),
+    learningRate: z.number(),
+    loraRank: z.number().optional(),
+    loraAlpha: z.number().optional(),
+    loraDropout: z.number().optional(),
+  }),
+  status: z.string(),
+  deployStatus: z.string(),
+  simulated: z.boolean(),
+  progress: z.number(),
+  step: z.number(),
+  totalSteps: z.number(),
+  estimate: estimateSchema.nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  deployment: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  cancelRequested: z.boolean(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  metrics: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
+export function registerJobRoutes(app: FastifyInstance, jobs: JobService, streamPollMs: number): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.post(
+    '/api/ai/fine-tuning/:workspaceId/jobs',
+    {
+      config: admin,
+      schema: {
+        summary: 'Create a training job',
+        tags,
+        params: workspaceParams,
+        body: jobBody,
+        response: { 201: jobSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const job = await jobs.create(
+        workspaceOf(request).id,
+        request.body as JobInput,
+        principalOf(request).userId,
+      );
+      return reply.code(201).send(job);
+    },
+  );
+
+  api.post(
+    '/api/ai/fine-tuning/:workspaceId/jobs/estimate',
+    {
+      schema: {
+        summary: 'Time and cost estimate for a job on a dataset, without creating it',
+        tags,
+        params: workspaceParams,
+        body: z
+          .object({
+            baseModel: z.string().min(1).max(100),
+            method: z.enum(methodNames).default('lora'),
+            provider: z.enum(providerNames).default('together'),
+            datasetId: z.string().min(1).max(100),
+            epochs: z.number().int().min(1).max(20).default(3),
+          })
+          .strict(),
+        response: { 200: estimateSchema, ...errorResponses },
+      },
+    },
+    async (request) => jobs.estimate(workspaceOf(request).id, request.body as never),
+  );
+
+  api.get(
+    '/api/ai/fine-tuning/:workspaceId/jobs',
+    {
+      schema: {
+        summary: 'The workspace’s training jobs, newest first',
+        tags,
+        params: workspaceParams,
+        querystring: z
+          .object({
+            status: z
+              .enum(['created', 'validating', 'queued', 'running', 'succeeded', 'failed', 'cancelled'])
+              .optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ jobs: z.array(jobSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ jobs: await jobs.list(workspaceOf(request).id, request.query as never) }),
+  );
+
+  api.get(
+    '/api/ai/fine-tuning/:workspaceId/jobs/:jobId',
+    {
+      schema: {
+        summary: 'A job with its metrics so far',
+        tags,
+        params: jobParams,
+        response: { 200: jobSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { jobId } = request.params as z.infer<typeof jobParams>;
+      const job = await jobs.get(workspaceOf(request).id, jobId);
+      return { ...job, metrics: await jobs.metrics(job.id) };
+    },
+  );
+
+  for (const [action, summary] of [
+    ['cancel', 'Cancel a job (a running one stops at its next step)'],
+    ['deploy', 'Deploy a succeeded job’s model'],
+  ] as const) {
+    api.post(
+      `/api/ai/fine-tuning/:workspaceId/jobs/:jobId/${action}`,
+      {
+        config: admin,
+        schema: { summary, tags, params: jobParams, response: { 200: jobSchema, ...errorResponses } },
+      },
+      async (request) => {
+        const { jobId } = request.params as z.infer<typeof jobParams>;
+        return action === 'cancel'
+          ? jobs.cancel(workspaceOf(request).id, jobId)
+          : jobs.deploy(workspaceOf(request).id, jobId);
+      },
+    );
+  }
+
+  api.get(
+    '/api/ai/fine-tuning/:workspaceId/stats',
+    {
+      schema: {
+        summary: 'Fine-tuning statistics of the workspace',
+        tags,
+        params: workspaceParams,
+        response: {
+          200: z.looseObject({ jobs: z.number(), byStatus: z.record(z.string(), z.number()) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => jobs.stats(workspaceOf(request).id),
+  );
+
+  api.get(
+    '/api/ai/fine-tuning/:workspaceId/jobs/:jobId/events',
+    {
+      schema: {
+        summary: 'Server-sent events: `job` (status, progress) and `metric` (step, loss, eval loss…)',
+        tags,
+        params: jobParams,
+      },
+    },
+    async (request, reply) => {
+      const { jobId } = request.params as z.infer<typeof jobParams>;
+      const workspaceId = workspaceOf(request).id;
+      let job = await jobs.get(workspaceId, jobId);
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-request-id': String(request.id),
+      });
+      const send = (event: string, data: unknown) =>
+        out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let lastStep = -1;
+      let lastUpdate = '';
+      let open = true;
+      request.raw.on('close', () => {
+        open = false;
+      });
+      while (open) {
+        for (const metric of await jobs.metrics(jobId, lastStep)) {
+          send('metric', metric);
+          lastStep = metric.step;
+        }
+        if (job.updatedAt !== lastUpdate) {
+          send('job', job);
+          lastUpdate = job.updatedAt;
+        }
+        if (terminalStatuses.includes(job.status)) break;
+        await new Promise((resolve) => setTimeout(resolve, streamPollMs));
+        job = await jobs.get(workspaceId, jobId);
+      }
+      out.end();
+    },
+  );
+}

@@ -1,0 +1,54 @@
+// Time and cost of a training run from real numbers: the dataset's token count (its model's tokenizer) ×
+// epochs, over throughput measured on an H200 (Llama 3 8B LoRA: 6,093 tokens/s at sequence 2048), scaled
+// by parameter count, method and GPU class; prices come from configuration. The range is ±30%: the
+// measurement is one shape on one GPU, and real runs add data loading, evaluation and queueing.
+import type { BaseModel, ProviderName, TrainingMethod } from '../catalog.ts';
+
+export interface PriceConfig {
+  /** USD per GPU-hour of the model's GPU class (A100), for self-hosted and simulated runs. */
+  gpuHourUsd: number;
+  /** USD per million training tokens (tokens × epochs), as hosted providers bill. */
+  perMillionTokensUsd: Partial<Record<ProviderName, number>>;
+}
+
+export interface Estimate {
+  trainingTokens: number;
+  hours: { low: number; expected: number; high: number };
+  costUsd: { low: number; expected: number; high: number };
+  basis: string;
+}
+
+const H200_LORA_8B_TOKENS_PER_SEC = 6093;
+const A100_VS_H200 = 0.32;
+const MEASURED_PARAMS_B = 8;
+
+export function estimateRun(
+  model: BaseModel,
+  method: TrainingMethod,
+  provider: ProviderName,
+  datasetTokens: number,
+  epochs: number,
+  prices: PriceConfig,
+): Estimate {
+  const trainingTokens = datasetTokens * epochs;
+  const perGpu =
+    H200_LORA_8B_TOKENS_PER_SEC *
+    A100_VS_H200 *
+    (MEASURED_PARAMS_B / model.parametersB) *
+    method.relativeSpeed;
+  const tokensPerSec = perGpu * model.gpuCount;
+  const hours = trainingTokens / tokensPerSec / 3600;
+  const perToken = prices.perMillionTokensUsd[provider];
+  const cost =
+    perToken !== undefined ? (trainingTokens / 1e6) * perToken : hours * prices.gpuHourUsd * model.gpuCount;
+  const round = (value: number, digits: number) => Number(value.toFixed(digits));
+  return {
+    trainingTokens,
+    hours: { low: round(hours * 0.7, 4), expected: round(hours, 4), high: round(hours * 1.3, 4) },
+    costUsd: { low: round(cost * 0.7, 2), expected: round(cost, 2), high: round(cost * 1.3, 2) },
+    basis:
+      perToken !== undefined
+        ? `${trainingTokens.toLocaleString('en-US')} training tokens at $${perToken}/M (${provider} pricing from configuration); time from ${Math.round(tokensPerSec)} tokens/s on ${model.gpuCount}× ${model.gpu}`
+        : `${Math.round(tokensPerSec)} tokens/s on ${model.gpuCount}× ${model.gpu} at $${prices.gpuHourUsd}/GPU-hour`,
+  };
+}

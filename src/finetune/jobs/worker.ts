@@ -1,0 +1,145 @@
+// Runs fine-tuning jobs: polls the database for work, claims one job at a time under a lease (renewed with
+// every progress report), builds its dataset if the job asked for one, and hands it to the provider's
+// trainer. A job whose worker died is claimed again when its lease runs out, and resumes after its last
+// recorded step. Any API instance can run a worker; they coordinate through the leases.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../platform/logger.ts';
+import type { ProviderName } from '../catalog.ts';
+import type { DatasetService } from '../datasets/service.ts';
+import type { Job, JobService, Metric } from './service.ts';
+import { StopTraining, type Trainer } from './trainers.ts';
+
+export interface WorkerOptions {
+  pollMs: number;
+  leaseMs: number;
+  artifactDirectory: string;
+}
+
+export class JobWorker {
+  readonly id = `worker-${randomUUID().slice(0, 8)}`;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly jobs: JobService,
+    private readonly datasets: DatasetService,
+    private readonly trainers: Partial<Record<ProviderName, Trainer>>,
+    private readonly log: Logger,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.options.pollMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.current;
+  }
+
+  /** Claims and runs one job if there is one; resolves when it is done (tests call this directly). */
+  async tick(): Promise<void> {
+    if (this.current || this.stopping) return this.current;
+    this.current = (async () => {
+      try {
+        const job = await this.jobs.claim(this.id, this.options.leaseMs);
+        if (job) await this.process(job);
+      } catch (error) {
+        this.log.error({ err: error }, 'fine-tuning worker failed to claim a job');
+      } finally {
+        this.current = undefined;
+      }
+    })();
+    return this.current;
+  }
+
+  private async write(job: Job, patch: Partial<Job>) {
+    return this.jobs.update(job.id, this.id, this.options.leaseMs, patch);
+  }
+
+  private async process(claimed: Job): Promise<void> {
+    let job = claimed;
+    try {
+      if (job.status === 'created' || job.status === 'validating' || !job.datasetId) {
+        await this.write(job, { status: 'validating' });
+        job = await this.prepare(job);
+      }
+      const trainer = this.trainers[job.provider];
+      if (!trainer) throw new Error(`no trainer for provider ${job.provider} on this worker`);
+      await this.write(job, { status: 'running', startedAt: job.startedAt ?? new Date().toISOString() });
+      const dataset = await this.datasets.get(job.workspaceId, job.datasetId!);
+      const examples = await this.datasets.examples(job.workspaceId, job.datasetId!);
+      const recorded = await this.jobs.metrics(job.id);
+      const result = await trainer.run({
+        job,
+        type: dataset.type,
+        train: examples.filter((row) => row.split === 'train').map((row) => row.example),
+        validation: examples.filter((row) => row.split === 'validation').map((row) => row.example),
+        resumeAfterStep: recorded.at(-1)?.step ?? 0,
+        artifactDirectory: this.options.artifactDirectory,
+        report: async (step, totalSteps, metric) => {
+          if (metric)
+            await this.jobs.recordMetric(job.id, { ...metric, at: new Date().toISOString() } as Metric);
+          const { held, cancelRequested } = await this.write(job, {
+            step,
+            totalSteps,
+            progress: totalSteps ? step / totalSteps : 0,
+          });
+          return held && !cancelRequested && !this.stopping;
+        },
+      });
+      await this.write(job, {
+        status: 'succeeded',
+        progress: 1,
+        result: result ?? null,
+        finishedAt: new Date().toISOString(),
+      });
+      this.log.info({ jobId: job.id, provider: job.provider }, 'fine-tuning job succeeded');
+    } catch (error) {
+      if (error instanceof StopTraining) {
+        const latest = await this.jobs.get(job.workspaceId, job.id);
+        // Stopping for shutdown leaves the job to the next worker; a cancel ends it.
+        if (latest.cancelRequested)
+          await this.write(job, { status: 'cancelled', finishedAt: new Date().toISOString() });
+        else await this.jobs.release(job.id, this.id);
+        return;
+      }
+      this.log.warn({ jobId: job.id, err: error }, 'fine-tuning job failed');
+      await this.write(job, {
+        status: 'failed',
+        error: (error as Error).message,
+        finishedAt: new Date().toISOString(),
+      });
+    }
+  }
+
+  /** Builds the job's dataset when it asked for workspace data, and checks it against the provider's rules. */
+  private async prepare(job: Job): Promise<Job> {
+    if (job.datasetId) return { ...job, status: 'queued' };
+    const training = job.trainingData!;
+    const type = job.provider === 'local' ? 'classification' : training.type;
+    const dataset = await this.datasets.create(job.workspaceId, {
+      name: `${job.name} (data)`,
+      type,
+      baseModel: job.baseModel,
+      validationSplit: 0.1,
+      trainingData: { source: 'workspace', filters: training.filters },
+    });
+    const check = dataset.providerChecks.find((c) => c.provider === job.provider);
+    if (check && !check.valid)
+      throw new Error(`the dataset does not meet ${job.provider}'s rules: ${check.errors.join('; ')}`);
+    const estimate = await this.jobs.estimate(job.workspaceId, {
+      baseModel: job.baseModel,
+      method: job.method,
+      provider: job.provider,
+      datasetId: dataset.id,
+      epochs: job.hyperparameters.epochs,
+    });
+    await this.write(job, { datasetId: dataset.id, estimate, status: 'queued' });
+    return { ...job, datasetId: dataset.id, estimate, status: 'queued' };
+  }
+}

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { seedWorkspace } from '../../src/crm/seed/seed.ts';
+import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+
+const FAST = { FINETUNE_POLL_MS: '20', FINETUNE_SIMULATOR_STEP_MS: '2' };
+let server: TestApp;
+let tenant: Tenant;
+let other: Tenant;
+let leadDataset: string;
+let chatDataset: string;
+const jobs = (path = '', workspaceId = tenant.workspaceId) =>
+  `/api/ai/fine-tuning/${workspaceId}/jobs${path}`;
+
+async function waitFor(api: Tenant['api'], jobId: string, done: (job: any) => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await api.get(jobs(`/${jobId}`))).body;
+    if (done(job)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} is still ${job.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+before(async () => {
+  server = await startTestApp(FAST);
+  tenant = await server.newTenant();
+  other = await server.newTenant();
+  await seedWorkspace(server.platform, server.crm, {
+    workspace: tenant.slug,
+    size: 1500,
+    seed: 9,
+    progress: false,
+  });
+  const datasets = `/api/ai/fine-tuning/${tenant.workspaceId}/datasets`;
+  leadDataset = (
+    await tenant.api.post(datasets, {
+      name: 'Leads',
+      type: 'classification',
+      baseModel: 'crm-classifier',
+      validationSplit: 0.25,
+      trainingData: { source: 'workspace', filters: { target: 'lead-conversion' } },
+    })
+  ).body.id;
+  chatDataset = (
+    await tenant.api.post(datasets, {
+      name: 'Calls',
+      type: 'chat',
+      trainingData: { source: 'workspace', filters: { limit: 200 } },
+    })
+  ).body.id;
+});
+after(() => server.close());
+
+describe('local training', () => {
+  test('a classifier learns the seeded lead conversions: real loss per step, accuracy above the majority baseline, deployable', async () => {
+    const created = await tenant.api.post(jobs(), {
+      name: 'Lead scorer',
+      baseModel: 'crm-classifier',
+      method: 'full',
+      provider: 'local',
+      datasetId: leadDataset,
+      hyperparameters: { epochs: 8, batchSize: 32, learningRate: 0.5 },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.status, 'queued');
+    assert.equal(created.body.simulated, false);
+    assert.ok(created.body.estimate.trainingTokens > 0);
+    const job = await waitFor(tenant.api, created.body.id, (j) => ['succeeded', 'failed'].includes(j.status));
+    assert.equal(job.status, 'succeeded', job.error);
+    assert.ok(
+      job.result.valAccuracy > job.result.majorityBaseline,
+      `${job.result.valAccuracy} vs ${job.result.majorityBaseline}`,
+    );
+    assert.equal(job.metrics.length, job.totalSteps);
+    const losses = job.metrics.map((m: { loss: number }) => m.loss);
+    const early = losses.slice(0, 5).reduce((a: number, b: number) => a + b) / 5;
+    const late = losses.slice(-5).reduce((a: number, b: number) => a + b) / 5;
+    assert.ok(late < early, `loss falls: ${early} → ${late}`);
+    assert.ok(
+      job.metrics.filter((m: { accuracy: number | null }) => m.accuracy !== null).length === 8,
+      'accuracy once per epoch',
+    );
+    assert.ok(fs.existsSync(job.result.artifact));
+
+    const deployed = await tenant.api.post(jobs(`/${job.id}/deploy`));
+    assert.equal(deployed.status, 200);
+    assert.equal(deployed.body.deployStatus, 'deployed');
+    assert.equal(deployed.body.deployment.kind, 'scoring-model');
+    assert.equal((await tenant.api.post(jobs(`/${job.id}/deploy`))).body.error.code, 'JOB_ALREADY_DEPLOYED');
+  });
+});
+
+describe('simulated training', () => {
+  test('the mission’s example body: the worker builds the dataset, runs, and streams progress over SSE; simulated everywhere', async () => {
+    const created = await tenant.api.post(jobs(), {
+      name: 'Custom Lead Scorer',
+      baseModel: 'llama-3.1-8b',
+      method: 'lora',
+      provider: 'simulator',
+      trainingData: { source: 'workspace', filters: {} },
+      hyperparameters: { epochs: 3, batchSize: 4, learningRate: 0.0001 },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.status, 'created');
+    assert.equal(created.body.simulated, true);
+    assert.deepEqual(created.body.hyperparameters, {
+      epochs: 3,
+      batchSize: 4,
+      learningRate: 0.0001,
+      loraRank: 16,
+      loraAlpha: 32,
+      loraDropout: 0.05,
+    });
+
+    const response = await fetch(`${server.baseUrl}${jobs(`/${created.body.id}/events`)}`, {
+      headers: { authorization: `Bearer ${tenant.token}` },
+    });
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    const text = await response.text();
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map(([, event, data]) => ({
+      event,
+      data: JSON.parse(data!),
+    }));
+    const statuses = events.filter((e) => e.event === 'job').map((e) => e.data.status);
+    assert.equal(statuses.at(-1), 'succeeded');
+    const metrics = events.filter((e) => e.event === 'metric').map((e) => e.data);
+    assert.ok(metrics.length > 10);
+    assert.deepEqual(
+      metrics.map((m) => m.step),
+      metrics.map((_, i) => i + 1),
+      'every step once, in order',
+    );
+
+    const job = (await tenant.api.get(jobs(`/${created.body.id}`))).body;
+    assert.ok(job.datasetId && job.estimate.hours.expected > 0);
+    assert.equal(job.result.simulated, true);
+    const deployed = await tenant.api.post(jobs(`/${job.id}/deploy`));
+    assert.equal(deployed.body.deployment.simulated, true);
+  });
+
+  test('cancel stops a waiting or running job', async () => {
+    const created = await tenant.api.post(jobs(), {
+      name: 'To cancel',
+      baseModel: 'mistral-7b',
+      provider: 'simulator',
+      datasetId: chatDataset,
+      hyperparameters: { epochs: 20, batchSize: 1, learningRate: 0.0001 },
+    });
+    await waitFor(tenant.api, created.body.id, (j) => j.status === 'running');
+    const cancelling = await tenant.api.post(jobs(`/${created.body.id}/cancel`));
+    assert.equal(cancelling.status, 200);
+    const job = await waitFor(tenant.api, created.body.id, (j) => j.status === 'cancelled');
+    assert.ok(job.step < job.totalSteps);
+    assert.equal((await tenant.api.post(jobs(`/${created.body.id}/cancel`))).body.error.code, 'JOB_FINISHED');
+  });
+});
+
+describe('job validation', () => {
+  const base = { name: 'x', baseModel: 'llama-3.1-8b', method: 'lora', provider: 'simulator' };
+  test('unsupported pairs, bad hyperparameters and unready providers are refused with clear codes', async () => {
+    const cases: [Record<string, unknown>, number, string][] = [
+      [
+        { ...base, provider: 'together', method: 'prefix-tuning', datasetId: chatDataset },
+        400,
+        'UNSUPPORTED_METHOD',
+      ],
+      [{ ...base, provider: 'openai', method: 'full', datasetId: chatDataset }, 400, 'UNSUPPORTED_MODEL'],
+      [
+        {
+          ...base,
+          datasetId: chatDataset,
+          hyperparameters: { epochs: 0, batchSize: 4, learningRate: 0.0001 },
+        },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        {
+          ...base,
+          method: 'full',
+          datasetId: chatDataset,
+          hyperparameters: { epochs: 1, batchSize: 4, learningRate: 0.0001, loraRank: 8 },
+        },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [{ ...base, provider: 'together', datasetId: chatDataset }, 400, 'PROVIDER_NOT_AVAILABLE'],
+      [
+        { ...base, baseModel: 'crm-classifier', method: 'full', provider: 'local', datasetId: chatDataset },
+        400,
+        'DATASET_REJECTED',
+      ],
+      [{ ...base }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, datasetId: 'missing' }, 404, 'DATASET_NOT_FOUND'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await tenant.api.post(jobs(), body);
+      assert.equal(res.status, status, `${JSON.stringify(body)} → ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, code, JSON.stringify(res.body));
+    }
+  });
+
+  test('estimates follow tokens × epochs; other workspaces see nothing; stats count', async () => {
+    const one = await tenant.api.post(jobs('/estimate'), {
+      baseModel: 'llama-3-8b',
+      datasetId: chatDataset,
+      epochs: 1,
+    });
+    const three = await tenant.api.post(jobs('/estimate'), {
+      baseModel: 'llama-3-8b',
+      datasetId: chatDataset,
+      epochs: 3,
+    });
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.equal(three.body.trainingTokens, one.body.trainingTokens * 3);
+    assert.ok(Math.abs(three.body.costUsd.expected - one.body.costUsd.expected * 3) < 0.02);
+    const big = await tenant.api.post(jobs('/estimate'), {
+      baseModel: 'llama-3-70b',
+      datasetId: chatDataset,
+      epochs: 1,
+    });
+    assert.ok(big.body.hours.expected > one.body.hours.expected);
+
+    const list = (await tenant.api.get(jobs())).body.jobs;
+    assert.ok(list.length >= 3);
+    assert.equal(
+      (await other.api.get(jobs(`/${list[0].id}`, other.workspaceId))).body.error.code,
+      'JOB_NOT_FOUND',
+    );
+    assert.equal((await other.api.get(jobs(`/${list[0].id}`))).status, 404);
+    const stats = (await tenant.api.get(`/api/ai/fine-tuning/${tenant.workspaceId}/stats`)).body;
+    assert.equal(stats.jobs, list.length);
+    assert.ok(stats.byStatus.succeeded >= 2 && stats.deployed >= 2 && stats.simulated >= 2);
+  });
+});
+
+describe('restarts', () => {
+  test('a job interrupted by a shutdown resumes on the next start after its last step', async () => {
+    const first = await startTestApp({ ...FAST, FINETUNE_SIMULATOR_STEP_MS: '15' });
+    const owner = await first.newTenant();
+    const dataset = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/datasets`, {
+      name: 'Upload',
+      type: 'completion',
+      trainingData: {
+        source: 'upload',
+        jsonl: Array.from({ length: 60 }, (_, i) =>
+          JSON.stringify({ prompt: `Q${i}?`, completion: `Answer number ${i}.` }),
+        ).join('\n'),
+      },
+    });
+    const created = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/jobs`, {
+      name: 'Survivor',
+      baseModel: 'qwen-3-8b',
+      provider: 'simulator',
+      datasetId: dataset.body.id,
+      hyperparameters: { epochs: 2, batchSize: 1, learningRate: 0.0001 },
+    });
+    const url = `/api/ai/fine-tuning/${owner.workspaceId}/jobs/${created.body.id}`;
+    for (let i = 0; i < 400 && (await owner.api.get(url)).body.step < 5; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await first.close({ drop: false });
+
+    const second = await startTestApp(FAST, first.database);
+    try {
+      const api = second.as(owner.token);
+      let job = (await api.get(url)).body;
+      const stoppedAt = job.step;
+      assert.ok(stoppedAt >= 5 && stoppedAt < job.totalSteps, `stopped at ${stoppedAt} of ${job.totalSteps}`);
+      for (let i = 0; i < 800 && job.status !== 'succeeded'; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        job = (await api.get(url)).body;
+      }
+      assert.equal(job.status, 'succeeded');
+      assert.deepEqual(
+        job.metrics.map((m: { step: number }) => m.step),
+        Array.from({ length: job.totalSteps }, (_, i) => i + 1),
+      );
+    } finally {
+      await second.close();
+    }
+  });
+});
