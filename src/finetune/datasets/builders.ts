@@ -99,7 +99,10 @@ function recipes(filters: WorkspaceFilters): Record<DatasetType, Recipe> {
                 ? {
                     // Free-text requirements are left out: in a few hundred examples their words are noise
                     // that a classifier fits instead of the profile.
-                    text: leadProfile({ ...lead, requirements: undefined }, related.activitiesOf('lead', lead.id).length),
+                    text: leadProfile(
+                      { ...lead, requirements: undefined },
+                      related.activitiesOf('lead', lead.id).length,
+                    ),
                     label: String(lead.status),
                   }
                 : undefined,
