@@ -17,6 +17,7 @@ describe(`persistence on ${testEngine}`, () => {
         '002_search_documents',
         '003_agent_runs',
         '004_finetune_datasets',
+        '005_finetune_jobs',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);
