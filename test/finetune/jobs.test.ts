@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { seedWorkspace } from '../../src/crm/seed/seed.ts';
-import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+import { seededWorkspaces, startTestApp, type Tenant, type TestApp } from '../support/app.ts';
 
 const FAST = { FINETUNE_POLL_MS: '20', FINETUNE_SIMULATOR_STEP_MS: '2' };
 let server: TestApp;
@@ -24,15 +23,7 @@ async function waitFor(api: Tenant['api'], jobId: string, done: (job: any) => bo
 }
 
 before(async () => {
-  server = await startTestApp(FAST);
-  tenant = await server.newTenant();
-  other = await server.newTenant();
-  await seedWorkspace(server.platform, server.crm, {
-    workspace: tenant.slug,
-    size: 1500,
-    seed: 9,
-    progress: false,
-  });
+  ({ server, tenant, other } = await seededWorkspaces({ size: 1500, seed: 9, env: FAST }));
   const datasets = `/api/ai/fine-tuning/${tenant.workspaceId}/datasets`;
   leadDataset = (
     await tenant.api.post(datasets, {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Crm } from '../../src/crm/index.ts';
+import { seedWorkspace } from '../../src/crm/seed/seed.ts';
 import type { EventBus } from '../../src/platform/events.ts';
 import type { Role } from '../../src/platform/http/roles.ts';
 import type { Platform } from '../../src/platform/index.ts';
@@ -101,4 +102,22 @@ export async function twoWorkspaces() {
   const alice = await server.newTenant();
   const bob = await server.newTenant();
   return { server, alice, bob };
+}
+
+/** A server with a seeded workspace (deterministic demo data) and a second, empty tenant. */
+export async function seededWorkspaces(options: {
+  size: number;
+  seed: number;
+  env?: Record<string, string>;
+}) {
+  const server = await startTestApp(options.env);
+  const tenant = await server.newTenant();
+  const other = await server.newTenant();
+  await seedWorkspace(server.platform, server.crm, {
+    workspace: tenant.slug,
+    size: options.size,
+    seed: options.seed,
+    progress: false,
+  });
+  return { server, tenant, other };
 }

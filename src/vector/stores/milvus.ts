@@ -8,13 +8,14 @@ import { AppError } from '../../platform/errors.ts';
 import { retryingFetch } from '../../platform/retry.ts';
 import {
   assertSameModel,
-  backendUnavailable,
   batches,
   chunkId,
   entitiesOf,
+  guardBackend,
   NAMESPACE_RECORD_TYPE,
   type NamespaceRecord,
   NamespaceRecordCache,
+  namespaceInfo,
   namespaceRecordVector,
 } from './remote-records.ts';
 import type { NamespaceInfo, QueryOptions, VectorItem, VectorMatch, VectorStore } from './vector-store.ts';
@@ -73,7 +74,7 @@ export class MilvusVectorStore implements VectorStore {
   async upsert(namespace: string, model: string, items: readonly VectorItem[]): Promise<void> {
     if (items.length === 0) return;
     const dimensions = items[0]!.vector.length;
-    await this.call(async () => {
+    await guardBackend('milvus', async () => {
       await this.ensureCollection(dimensions);
       const record = await this.readNamespaceRecord(namespace);
       if (record) assertSameModel(record, model, dimensions);
@@ -112,7 +113,7 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async deleteEntity(namespace: string, entityType: string, entityId: string): Promise<number> {
-    return this.call(async () => {
+    return guardBackend('milvus', async () => {
       if (!(await this.collectionExists())) return 0;
       const where = `${this.scope(namespace)} and entity_type == ${quote(entityType)} and entity_id == ${quote(entityId)}`;
       const rows = await this.select<{ pk: string }>(where, ['pk']);
@@ -128,7 +129,7 @@ export class MilvusVectorStore implements VectorStore {
     vector: Float32Array,
     options: QueryOptions,
   ): Promise<VectorMatch[]> {
-    return this.call(async () => {
+    return guardBackend('milvus', async () => {
       const record = await this.records.get(namespace, () => this.readNamespaceRecord(namespace));
       if (!record) return [];
       assertSameModel(record, model, vector.length);
@@ -159,37 +160,25 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async info(namespace: string): Promise<NamespaceInfo | null> {
-    return this.call(async () => {
+    return guardBackend('milvus', async () => {
       const record = await this.readNamespaceRecord(namespace);
       if (!record) return null;
-      const vectorsByType: Record<string, number> = {};
-      let vectors = 0;
-      for (const type of ALL_TYPES) {
+      return namespaceInfo(record, async (type) => {
         const [row] = await this.select<{ 'count(*)': number | string }>(
           `${this.scope(namespace)} and entity_type == ${quote(type)}`,
           ['count(*)'],
         );
-        const count = Number(row?.['count(*)'] ?? 0);
-        if (count > 0) vectorsByType[type] = count;
-        vectors += count;
-      }
-      return {
-        model: record.model,
-        dimensions: record.dimensions,
-        vectors,
-        vectorsByType,
-        lastIndexedAt: record.lastIndexedAt,
-        sizeBytes: vectors * record.dimensions * 4,
-      };
+        return Number(row?.['count(*)'] ?? 0);
+      });
     });
   }
 
   async exists(namespace: string): Promise<boolean> {
-    return this.call(async () => (await this.readNamespaceRecord(namespace)) !== undefined);
+    return guardBackend('milvus', async () => (await this.readNamespaceRecord(namespace)) !== undefined);
   }
 
   async drop(namespace: string): Promise<void> {
-    await this.call(async () => {
+    await guardBackend('milvus', async () => {
       if (await this.collectionExists()) await this.deleteWhere(this.scope(namespace));
       this.records.set(namespace, undefined);
     });
@@ -324,15 +313,6 @@ export class MilvusVectorStore implements VectorStore {
     const reply = await pending;
     if (reply.code !== 0) throw new Error(`Milvus error ${reply.code}: ${reply.message ?? 'no message'}`);
     return reply;
-  }
-
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw backendUnavailable('milvus', error);
-    }
   }
 }
 

@@ -4,18 +4,18 @@
 // bookkeeping record with the embedding model that filled it.
 import { Pinecone, type RecordMetadata } from '@pinecone-database/pinecone';
 import { entityTypes } from '../../crm/records/entity-types.ts';
-import { AppError } from '../../platform/errors.ts';
 import { retryingFetch } from '../../platform/retry.ts';
 import {
   assertSameModel,
-  backendUnavailable,
   batches,
   chunkId,
   entitiesOf,
   entityPrefix,
+  guardBackend,
   NAMESPACE_RECORD_TYPE,
   type NamespaceRecord,
   NamespaceRecordCache,
+  namespaceInfo,
   namespaceRecordVector,
   parseChunkId,
 } from './remote-records.ts';
@@ -67,7 +67,7 @@ export class PineconeVectorStore implements VectorStore {
     if (items.length === 0) return;
     const dimensions = items[0]!.vector.length;
     const space = this.index.namespace(namespace);
-    await this.call(async () => {
+    await guardBackend('pinecone', async () => {
       const record = await this.readNamespaceRecord(namespace);
       if (record) assertSameModel(record, model, dimensions);
       const written = new Set(items.map(chunkId));
@@ -93,7 +93,7 @@ export class PineconeVectorStore implements VectorStore {
   }
 
   async deleteEntity(namespace: string, entityType: string, entityId: string): Promise<number> {
-    return this.call(async () => {
+    return guardBackend('pinecone', async () => {
       const ids = await this.listIds(namespace, entityPrefix(entityType, entityId));
       for (const batch of batches(ids, DELETE_BATCH))
         await this.index.namespace(namespace).deleteMany({ ids: batch });
@@ -107,7 +107,7 @@ export class PineconeVectorStore implements VectorStore {
     vector: Float32Array,
     options: QueryOptions,
   ): Promise<VectorMatch[]> {
-    return this.call(async () => {
+    return guardBackend('pinecone', async () => {
       const record = await this.records.get(namespace, () => this.readNamespaceRecord(namespace));
       if (!record) return [];
       assertSameModel(record, model, vector.length);
@@ -130,35 +130,20 @@ export class PineconeVectorStore implements VectorStore {
   }
 
   async info(namespace: string): Promise<NamespaceInfo | null> {
-    return this.call(async () => {
+    return guardBackend('pinecone', async () => {
       const record = await this.readNamespaceRecord(namespace);
       if (!record) return null;
       // Serverless indexes count per namespace only; per type, the ids are listed by prefix.
-      const vectorsByType: Record<string, number> = {};
-      let vectors = 0;
-      for (const type of ALL_TYPES) {
-        const count = (await this.listIds(namespace, `${type}#`)).length;
-        if (count > 0) vectorsByType[type] = count;
-        vectors += count;
-      }
-      return {
-        model: record.model,
-        dimensions: record.dimensions,
-        vectors,
-        vectorsByType,
-        lastIndexedAt: record.lastIndexedAt,
-        // Dense float32 values; Pinecone does not report storage per namespace.
-        sizeBytes: vectors * record.dimensions * 4,
-      };
+      return namespaceInfo(record, async (type) => (await this.listIds(namespace, `${type}#`)).length);
     });
   }
 
   async exists(namespace: string): Promise<boolean> {
-    return this.call(async () => (await this.readNamespaceRecord(namespace)) !== undefined);
+    return guardBackend('pinecone', async () => (await this.readNamespaceRecord(namespace)) !== undefined);
   }
 
   async drop(namespace: string): Promise<void> {
-    await this.call(async () => {
+    await guardBackend('pinecone', async () => {
       if (await this.readNamespaceRecord(namespace)) await this.index.namespace(namespace).deleteAll();
       this.records.set(namespace, undefined);
     });
@@ -205,15 +190,5 @@ export class PineconeVectorStore implements VectorStore {
       paginationToken = page.pagination?.next;
     } while (paginationToken);
     return ids;
-  }
-
-  /** Model mismatches pass through; anything else the SDK throws after our retries becomes a 503. */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw backendUnavailable('pinecone', error);
-    }
   }
 }

@@ -1,8 +1,9 @@
 // What the hosted backends (Pinecone, Milvus) share: how a chunk is named, and a namespace record that
 // remembers which embedding model filled the namespace, so a model change is reported instead of mixed.
+import { entityTypes } from '../../crm/records/entity-types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { VectorError } from '../errors.ts';
-import type { VectorItem, VectorKey } from './vector-store.ts';
+import type { NamespaceInfo, VectorItem, VectorKey } from './vector-store.ts';
 
 /** The entity type of each namespace's bookkeeping record; never a CRM type, so searches skip it. */
 export const NAMESPACE_RECORD_TYPE = '__namespace__';
@@ -57,6 +58,42 @@ export function entitiesOf(
 export function backendUnavailable(backend: string, error: unknown): AppError {
   const message = error instanceof Error ? error.message : String(error);
   return new AppError('VECTOR_BACKEND_UNAVAILABLE', 503, `${backend} failed: ${message.slice(0, 300)}`);
+}
+
+/**
+ * Runs a call to a hosted backend: our own errors (a model mismatch) pass through; whatever the SDK still
+ * throws after the retries becomes 503 VECTOR_BACKEND_UNAVAILABLE.
+ */
+export async function guardBackend<T>(backend: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw backendUnavailable(backend, error);
+  }
+}
+
+/** A namespace's info from its record and a per-type vector count (each backend counts its own way). */
+export async function namespaceInfo(
+  record: NamespaceRecord,
+  countType: (entityType: string) => Promise<number>,
+): Promise<NamespaceInfo> {
+  const vectorsByType: Record<string, number> = {};
+  let vectors = 0;
+  for (const type of Object.keys(entityTypes)) {
+    const count = await countType(type);
+    if (count > 0) vectorsByType[type] = count;
+    vectors += count;
+  }
+  return {
+    model: record.model,
+    dimensions: record.dimensions,
+    vectors,
+    vectorsByType,
+    lastIndexedAt: record.lastIndexedAt,
+    // Dense float32 values; neither hosted backend reports storage per tenant.
+    sizeBytes: vectors * record.dimensions * 4,
+  };
 }
 
 export function batches<T>(items: readonly T[], size: number): T[][] {
