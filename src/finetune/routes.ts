@@ -57,6 +57,9 @@ const datasetSchema = z.object({
   createdBy: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  usedBy: z
+    .array(z.object({ jobId: z.string(), name: z.string(), status: z.string(), createdAt: z.string() }))
+    .optional(),
   sample: z
     .array(
       z.object({
@@ -161,7 +164,11 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
       const { id } = request.params as z.infer<typeof datasetParams>;
       const workspaceId = workspaceOf(request).id;
       const dataset = await datasets.get(workspaceId, id);
-      return { ...dataset, sample: await datasets.examples(workspaceId, id, { limit: 5 }) };
+      return {
+        ...dataset,
+        sample: await datasets.examples(workspaceId, id, { limit: 5 }),
+        usedBy: await datasets.usage(workspaceId, id),
+      };
     },
   );
 

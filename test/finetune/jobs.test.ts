@@ -140,6 +140,11 @@ describe('simulated training', () => {
       hyperparameters: { epochs: 20, batchSize: 1, learningRate: 0.0001 },
     });
     await waitFor(tenant.api, created.body.id, (j) => j.status === 'running');
+    const inUse = await tenant.api.delete(
+      `/api/ai/fine-tuning/${tenant.workspaceId}/datasets/${chatDataset}`,
+    );
+    assert.equal(inUse.status, 409);
+    assert.equal(inUse.body.error.code, 'DATASET_IN_USE');
     const cancelling = await tenant.api.post(jobs(`/${created.body.id}/cancel`));
     assert.equal(cancelling.status, 200);
     const job = await waitFor(tenant.api, created.body.id, (j) => j.status === 'cancelled');
@@ -214,6 +219,9 @@ describe('job validation', () => {
     });
     assert.ok(big.body.hours.expected > one.body.hours.expected);
 
+    const usage = (await tenant.api.get(`/api/ai/fine-tuning/${tenant.workspaceId}/datasets/${chatDataset}`))
+      .body.usedBy;
+    assert.ok(usage.length >= 1 && usage.every((use: { jobId: string }) => typeof use.jobId === 'string'));
     const list = (await tenant.api.get(jobs())).body.jobs;
     assert.ok(list.length >= 3);
     assert.equal(

@@ -190,8 +190,39 @@ export class DatasetService {
     return next;
   }
 
+  /** The jobs that trained, or are training, on a dataset: its usage. */
+  async usage(
+    workspaceId: string,
+    id: string,
+  ): Promise<{ jobId: string; name: string; status: string; createdAt: string }[]> {
+    const rows = await this.db
+      .selectFrom('ft_jobs')
+      .select(['id', 'name', 'status', 'createdAt'])
+      .where('workspaceId', '=', workspaceId)
+      .where('datasetId', '=', id)
+      .orderBy('createdAt', 'desc')
+      .execute();
+    return rows.map((row) => ({
+      jobId: row.id,
+      name: row.name,
+      status: row.status,
+      createdAt: row.createdAt,
+    }));
+  }
+
+  /** Refused while a job still needs the examples; finished jobs keep their results without them. */
   async delete(workspaceId: string, id: string): Promise<void> {
     await this.get(workspaceId, id);
+    const active = (await this.usage(workspaceId, id)).filter((job) =>
+      ['created', 'validating', 'queued', 'running'].includes(job.status),
+    );
+    if (active.length > 0) {
+      throw new AppError(
+        'DATASET_IN_USE',
+        409,
+        `the dataset is used by ${active.length} unfinished job(s): ${active.map((job) => job.jobId).join(', ')}`,
+      );
+    }
     await this.db
       .deleteFrom('ft_datasets')
       .where('workspaceId', '=', workspaceId)
