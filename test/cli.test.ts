@@ -131,7 +131,7 @@ describe('administration commands', () => {
     }
   });
 
-  test('seed fills a workspace deterministically and refuses a non-empty one', async () => {
+  test('seed fills a workspace deterministically and refuses a non-empty one; datasets build from it', async () => {
     const database = await createTestDatabase();
     try {
       const { stdout } = await cli(
@@ -159,6 +159,25 @@ describe('administration commands', () => {
         cli(database, 'seed', '--workspace', 'demo', '--size', '10', '--no-progress'),
         /already has/,
       );
+      const built = await cli(
+        database,
+        'datasets',
+        'create',
+        '--workspace',
+        'demo',
+        '--name',
+        'From the CLI',
+        '--type',
+        'classification',
+        '--filters',
+        '{"target":"lead-conversion"}',
+        '--no-progress',
+      );
+      const dataset = JSON.parse(built.stdout.trim().split('\n').at(-1)!);
+      assert.ok(dataset.exampleCount > 0 && dataset.tokenCount > 0);
+      assert.ok(dataset.validFor.includes('local'));
+      const stored = await database.query('select count(*) as n from ft_examples');
+      assert.equal(Number(stored[0]!.n), dataset.exampleCount);
     } finally {
       await database.drop();
     }
