@@ -14,8 +14,8 @@ export async function buildApp(config: Config, log?: Logger) {
   const platform = await createPlatform(config, log);
   const crm = createCrm(platform);
   const vector = await createVector(platform, crm);
-  const agents = createAgents(platform, crm, vector);
   const fineTuning = createFineTuning(platform, crm);
+  const agents = createAgents(platform, crm, vector, fineTuning.scorers);
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);

@@ -8,7 +8,7 @@ import { AgentHistory } from './history.ts';
 import { ScoringModels } from './learning/scoring-models.ts';
 import { ChatClient } from './model/chat-client.ts';
 import { ModelEngine } from './model/model-engine.ts';
-import { AgentOrchestrator } from './orchestrator.ts';
+import { AgentOrchestrator, type AgentServices } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
 
 export interface Agents {
@@ -17,7 +17,12 @@ export interface Agents {
   models: ScoringModels;
 }
 
-export function createAgents(platform: Platform, crm: Crm, vector: Vector): Agents {
+export function createAgents(
+  platform: Platform,
+  crm: Crm,
+  vector: Vector,
+  deployed?: AgentServices['deployed'],
+): Agents {
   const { agentModel } = platform.config;
   const models = new ScoringModels(crm.records, agentModel.retrainAfterMs);
   // biome-ignore lint/suspicious/noExplicitAny: the history table is outside the CRM schema types
@@ -34,7 +39,7 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector): Agen
       )
     : undefined;
   const orchestrator = new AgentOrchestrator(
-    { records: crm.records, search: vector.service, models },
+    { records: crm.records, search: vector.service, models, deployed },
     history,
     modelEngine,
     agentModel.pricing,

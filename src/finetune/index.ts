@@ -12,9 +12,12 @@ import { JobService } from './jobs/service.ts';
 import { localTrainer, simulatorTrainer } from './jobs/trainers.ts';
 import { JobWorker } from './jobs/worker.ts';
 import { registerFineTuningRoutes } from './routes.ts';
+import { DeployedScorers } from './scoring.ts';
 
 export interface FineTuning {
   datasets: DatasetService;
+  /** Deployed local classifiers, for the agents. */
+  scorers: DeployedScorers;
   jobs: JobService;
   worker: JobWorker;
   close(): Promise<void>;
@@ -50,7 +53,7 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
     },
   );
   if (config.worker) worker.start();
-  return { datasets, jobs, worker, close: () => worker.stop() };
+  return { datasets, jobs, worker, scorers: new DeployedScorers(db), close: () => worker.stop() };
 }
 
 export function registerFineTuningModule(

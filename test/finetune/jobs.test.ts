@@ -80,6 +80,17 @@ describe('local training', () => {
     assert.equal(deployed.body.deployStatus, 'deployed');
     assert.equal(deployed.body.deployment.kind, 'scoring-model');
     assert.equal((await tenant.api.post(jobs(`/${job.id}/deploy`))).body.error.code, 'JOB_ALREADY_DEPLOYED');
+
+    // The deployed classifier now scores leads in the lead qualification agent.
+    const lead = (await tenant.api.get(`/api/workspaces/${tenant.workspaceId}/leads?status=new&limit=1`)).body
+      .data[0];
+    const qualified = await tenant.api.post(`/api/agents/${tenant.workspaceId}/qualify-lead/${lead.id}`, {});
+    assert.equal(qualified.status, 200, JSON.stringify(qualified.body));
+    assert.equal(qualified.body.deployedModel.jobId, job.id);
+    assert.ok(
+      qualified.body.deployedModel.conversionProbability > 0 &&
+        qualified.body.deployedModel.conversionProbability < 1,
+    );
   });
 });
 

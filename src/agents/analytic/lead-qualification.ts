@@ -22,6 +22,10 @@ export const leadQualificationOutput = z.object({
     lost: z.number().int(),
     trainedAt: z.string(),
   }),
+  /** The workspace's deployed lead-conversion classifier (fine-tuning, local provider), when there is one. */
+  deployedModel: z
+    .object({ jobId: z.string(), modelName: z.string(), conversionProbability: z.number().min(0).max(1) })
+    .nullable(),
 });
 
 const ACTIONS: Record<string, string> = {
@@ -82,6 +86,16 @@ export const leadQualificationAgent = defineAgent({
       nextActions.unshift('Book a meeting this week and prepare a proposal');
     if (nextActions.length === 0) nextActions.push('Schedule a discovery call');
     const value = estimateValue(lead, models.snapshot.deals);
+    const scorer = await context.deployed?.leadScorer(context.workspaceId);
+    const deployedModel = scorer
+      ? {
+          jobId: scorer.jobId,
+          modelName: scorer.modelName,
+          conversionProbability: Number(
+            (await scorer.conversionProbability(lead, activities.length)).toFixed(4),
+          ),
+        }
+      : null;
     return {
       output: {
         leadId: lead.id,
@@ -98,6 +112,7 @@ export const leadQualificationAgent = defineAgent({
           lost: models.lead.negatives,
           trainedAt: models.lead.trainedAt,
         },
+        deployedModel,
       },
       evidence: evidenceOf([
         { entityType: 'lead', record: lead },

@@ -80,6 +80,14 @@ function dealProfile(deal: RecordRow): string {
     .join('\n');
 }
 
+/**
+ * What a lead-conversion classifier reads: the profile without free-text requirements (in a few hundred
+ * examples their words are noise a classifier fits instead of the profile). Training and scoring share it.
+ */
+export function leadClassificationText(lead: RecordRow, activities: number): string {
+  return leadProfile({ ...lead, requirements: undefined }, activities);
+}
+
 function recipes(filters: WorkspaceFilters): Record<DatasetType, Recipe> {
   return {
     classification:
@@ -97,12 +105,7 @@ function recipes(filters: WorkspaceFilters): Record<DatasetType, Recipe> {
             build: (lead, related) =>
               lead.status === 'converted' || lead.status === 'unqualified'
                 ? {
-                    // Free-text requirements are left out: in a few hundred examples their words are noise
-                    // that a classifier fits instead of the profile.
-                    text: leadProfile(
-                      { ...lead, requirements: undefined },
-                      related.activitiesOf('lead', lead.id).length,
-                    ),
+                    text: leadClassificationText(lead, related.activitiesOf('lead', lead.id).length),
                     label: String(lead.status),
                   }
                 : undefined,
