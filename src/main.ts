@@ -5,7 +5,7 @@ import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig, productionProblems } from './config.ts';
 import { createCrm } from './crm/index.ts';
 import { seedWorkspace } from './crm/seed/seed.ts';
-import { createDatasetFromCli } from './finetune/dataset-command.ts';
+import { createDatasetFromCli, type DatasetCliOptions } from './finetune/dataset-command.ts';
 import { roles } from './platform/http/roles.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
@@ -201,19 +201,11 @@ program
   .option('--base-model <id>', 'base model whose tokenizer counts the tokens', 'llama-3.1-8b')
   .option('--filters <json>', 'filters, e.g. \'{"target":"deal-outcome","where":{"company":"Acme"}}\'')
   .option('--no-progress', 'no progress bar')
-  .action(
-    (options: {
-      workspace: string;
-      name: string;
-      type: string;
-      baseModel: string;
-      filters?: string;
-      progress: boolean;
-    }) =>
-      withPlatform(async (platform) => {
-        const summary = await createDatasetFromCli(platform, createCrm(platform), options);
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
-      }),
+  .action((options: DatasetCliOptions) =>
+    withPlatform(async (platform) => {
+      const summary = await createDatasetFromCli(platform, createCrm(platform), options);
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    }),
   );
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -7,18 +7,17 @@ import { workspaceFiltersSchema } from './datasets/builders.ts';
 import { type DatasetType, datasetTypes } from './datasets/examples.ts';
 import { DatasetService } from './datasets/service.ts';
 
-export async function createDatasetFromCli(
-  platform: Platform,
-  crm: Crm,
-  options: {
-    workspace: string;
-    name: string;
-    type: string;
-    baseModel: string;
-    filters?: string;
-    progress: boolean;
-  },
-) {
+export interface DatasetCliOptions {
+  workspace: string;
+  name: string;
+  type: string;
+  baseModel: string;
+  /** JSON, as typed on the command line. */
+  filters?: string;
+  progress: boolean;
+}
+
+export async function createDatasetFromCli(platform: Platform, crm: Crm, options: DatasetCliOptions) {
   if (!(datasetTypes as readonly string[]).includes(options.type)) {
     throw new Error(`--type must be one of ${datasetTypes.join(', ')}`);
   }
