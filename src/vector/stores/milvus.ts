@@ -3,7 +3,6 @@
 // partition key, Milvus's recommended layout for many tenants. Every expression is scoped to one workspace.
 // Each workspace has one bookkeeping row with the embedding model that filled it.
 import { HttpClient } from '@zilliz/milvus2-sdk-node';
-import { entityTypes } from '../../crm/records/entity-types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { retryingFetch } from '../../platform/retry.ts';
 import {
@@ -11,12 +10,14 @@ import {
   batches,
   chunkId,
   entitiesOf,
+  entityPrefix,
   guardBackend,
   NAMESPACE_RECORD_TYPE,
   type NamespaceRecord,
   NamespaceRecordCache,
   namespaceInfo,
   namespaceRecordVector,
+  searchedTypes,
 } from './remote-records.ts';
 import type { NamespaceInfo, QueryOptions, VectorItem, VectorMatch, VectorStore } from './vector-store.ts';
 
@@ -49,7 +50,6 @@ interface Reply<T> {
   message?: string;
 }
 
-const ALL_TYPES = Object.keys(entityTypes);
 const UPSERT_BATCH = 200;
 const ID_LENGTH = 512;
 
@@ -83,10 +83,10 @@ export class MilvusVectorStore implements VectorStore {
           `the Milvus collection ${this.options.collection} holds ${this.collectionDimensions}-d vectors; the model makes ${dimensions}-d`,
         );
       }
-      const entities = [...entitiesOf(items).values()];
-      const existing = await this.select<{ pk: string }>(
-        `${this.scope(namespace)} and entity_id in ${list(entities.map((entity) => entity.entityId))}`,
-        ['pk', 'entity_type'],
+      const entities = entitiesOf(items);
+      const existing = await this.select<Pick<Row, 'pk' | 'entity_type' | 'entity_id'>>(
+        `${this.scope(namespace)} and entity_id in ${list([...entities.values()].map((entity) => entity.entityId))}`,
+        ['pk', 'entity_type', 'entity_id'],
       );
       const indexedAt = new Date().toISOString();
       const rows: Row[] = items.map((item) => ({
@@ -102,10 +102,9 @@ export class MilvusVectorStore implements VectorStore {
       for (const batch of batches(rows, UPSERT_BATCH))
         await this.expect(this.client.upsert({ collectionName: this.options.collection, data: batch }));
       const written = new Set(rows.map((row) => row.pk));
-      const entityKeys = new Set(entities.map((entity) => `${entity.entityType}#${entity.entityId}`));
+      // Chunks of the rewritten entities that the new items did not rewrite (the id query matches any type).
       const stale = existing
-        .filter((row) => !written.has(row.pk))
-        .filter((row) => entityKeys.has(row.pk.slice(namespace.length + 1).replace(/#\d+$/, '')))
+        .filter((row) => entities.has(entityPrefix(row.entity_type, row.entity_id)) && !written.has(row.pk))
         .map((row) => row.pk);
       if (stale.length > 0) await this.deleteWhere(`${this.scope(namespace)} and pk in ${list(stale)}`);
       await this.writeNamespaceRecord(namespace, { model, dimensions, lastIndexedAt: indexedAt });
@@ -133,7 +132,7 @@ export class MilvusVectorStore implements VectorStore {
       const record = await this.records.get(namespace, () => this.readNamespaceRecord(namespace));
       if (!record) return [];
       assertSameModel(record, model, vector.length);
-      const types = options.entityTypes && options.entityTypes.length > 0 ? options.entityTypes : ALL_TYPES;
+      const types = searchedTypes(options);
       const reply = await this.expect(
         this.client.search({
           collectionName: this.options.collection,

@@ -3,7 +3,6 @@
 // by listing an id prefix (Pinecone's documented pattern for chunked documents); each namespace holds one
 // bookkeeping record with the embedding model that filled it.
 import { Pinecone, type RecordMetadata } from '@pinecone-database/pinecone';
-import { entityTypes } from '../../crm/records/entity-types.ts';
 import { retryingFetch } from '../../platform/retry.ts';
 import {
   assertSameModel,
@@ -18,6 +17,7 @@ import {
   namespaceInfo,
   namespaceRecordVector,
   parseChunkId,
+  searchedTypes,
 } from './remote-records.ts';
 import type { NamespaceInfo, QueryOptions, VectorItem, VectorMatch, VectorStore } from './vector-store.ts';
 
@@ -42,7 +42,6 @@ const NAMESPACE_RECORD_ID = NAMESPACE_RECORD_TYPE;
 /** Pinecone's limits: 1000 vectors per upsert request (we stay well under the 2 MB body cap), 1000 ids per delete. */
 const UPSERT_BATCH = 100;
 const DELETE_BATCH = 1000;
-const ALL_TYPES = Object.keys(entityTypes);
 
 export class PineconeVectorStore implements VectorStore {
   readonly backend = 'pinecone' as const;
@@ -111,7 +110,7 @@ export class PineconeVectorStore implements VectorStore {
       const record = await this.records.get(namespace, () => this.readNamespaceRecord(namespace));
       if (!record) return [];
       assertSameModel(record, model, vector.length);
-      const types = options.entityTypes && options.entityTypes.length > 0 ? options.entityTypes : ALL_TYPES;
+      const types = searchedTypes(options);
       const response = await this.index.namespace(namespace).query({
         vector: Array.from(vector),
         topK: options.topK,

@@ -1,9 +1,9 @@
 // What the hosted backends (Pinecone, Milvus) share: how a chunk is named, and a namespace record that
 // remembers which embedding model filled the namespace, so a model change is reported instead of mixed.
-import { entityTypes } from '../../crm/records/entity-types.ts';
+import { entityTypeNames } from '../../crm/records/entity-types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { VectorError } from '../errors.ts';
-import type { NamespaceInfo, VectorItem, VectorKey } from './vector-store.ts';
+import type { NamespaceInfo, QueryOptions, VectorItem, VectorKey } from './vector-store.ts';
 
 /** The entity type of each namespace's bookkeeping record; never a CRM type, so searches skip it. */
 export const NAMESPACE_RECORD_TYPE = '__namespace__';
@@ -39,6 +39,14 @@ export function assertSameModel(record: NamespaceRecord, model: string, dimensio
   if (record.model !== model || record.dimensions !== dimensions) {
     throw VectorError.indexMismatch(`${model} (${dimensions}-d)`, `${record.model} (${record.dimensions}-d)`);
   }
+}
+
+/**
+ * The entity types a query searches: those asked for, or every CRM type. Always a list, because naming the
+ * types is also what keeps each namespace's bookkeeping record out of the results.
+ */
+export function searchedTypes(options: QueryOptions): readonly string[] {
+  return options.entityTypes && options.entityTypes.length > 0 ? options.entityTypes : entityTypeNames;
 }
 
 /** Groups items by entity, so each entity's old chunks can be found and the ones not rewritten removed. */
@@ -80,7 +88,7 @@ export async function namespaceInfo(
 ): Promise<NamespaceInfo> {
   const vectorsByType: Record<string, number> = {};
   let vectors = 0;
-  for (const type of Object.keys(entityTypes)) {
+  for (const type of entityTypeNames) {
     const count = await countType(type);
     if (count > 0) vectorsByType[type] = count;
     vectors += count;
