@@ -10,7 +10,7 @@ import { AppError } from '../../platform/errors.ts';
 import { findBaseModel, findMethod, type MethodName, type ProviderName } from '../catalog.ts';
 import { workspaceFiltersSchema } from '../datasets/builders.ts';
 import { datasetTypes } from '../datasets/examples.ts';
-import type { DatasetService } from '../datasets/service.ts';
+import type { Dataset, DatasetService } from '../datasets/service.ts';
 import { type Estimate, estimateRun, type PriceConfig } from './estimate.ts';
 
 export type JobStatus =
@@ -155,10 +155,14 @@ export class JobService {
           `the dataset does not meet ${input.provider}'s rules: ${check.errors.join('; ')}`,
         );
       }
-      const trainTokens = Math.round(
-        (dataset.tokenCount * dataset.trainCount) / Math.max(1, dataset.exampleCount),
+      estimate = estimateRun(
+        model,
+        method,
+        input.provider,
+        trainSplitTokens(dataset),
+        hyperparameters.epochs,
+        this.prices,
       );
-      estimate = estimateRun(model, method, input.provider, trainTokens, hyperparameters.epochs, this.prices);
     }
     const now = new Date().toISOString();
     const job: Job = {
@@ -201,10 +205,7 @@ export class JobService {
     if (!model) throw AppError.validation(`unknown base model ${input.baseModel}`);
     const method = findMethod(input.method)!;
     const dataset = await this.datasets.get(workspaceId, input.datasetId!);
-    const trainTokens = Math.round(
-      (dataset.tokenCount * dataset.trainCount) / Math.max(1, dataset.exampleCount),
-    );
-    return estimateRun(model, method, input.provider, trainTokens, input.epochs, this.prices);
+    return estimateRun(model, method, input.provider, trainSplitTokens(dataset), input.epochs, this.prices);
   }
 
   async list(workspaceId: string, filter: { status?: JobStatus } = {}): Promise<Job[]> {
@@ -334,7 +335,8 @@ export class JobService {
     patch: Partial<Job>,
   ): Promise<{ held: boolean; cancelRequested: boolean }> {
     const now = new Date().toISOString();
-    const result = await this.db
+    // One statement per training step: the write, and whether a cancel arrived, come back together.
+    const row = await this.db
       .updateTable('ft_jobs')
       .set({
         ...toRow(patch as Job, true),
@@ -343,16 +345,9 @@ export class JobService {
       })
       .where('id', '=', id)
       .where('leaseOwner', '=', owner)
+      .returning('cancelRequested')
       .executeTakeFirst();
-    const row = await this.db
-      .selectFrom('ft_jobs')
-      .select('cancelRequested')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return {
-      held: Number(result.numUpdatedRows) === 1,
-      cancelRequested: Number(row?.cancelRequested ?? 0) === 1,
-    };
+    return { held: row !== undefined, cancelRequested: Number(row?.cancelRequested ?? 0) === 1 };
   }
 
   /** Gives a job back at shutdown, so another worker resumes it at once instead of after the lease. */
@@ -424,6 +419,11 @@ export class JobService {
       .where('id', '=', id)
       .execute();
   }
+}
+
+/** Tokens in the dataset's training split (its share of the examples' real token count). */
+function trainSplitTokens(dataset: Dataset): number {
+  return Math.round((dataset.tokenCount * dataset.trainCount) / Math.max(1, dataset.exampleCount));
 }
 
 const JSON_FIELDS = ['trainingData', 'hyperparameters', 'estimate', 'result', 'deployment'] as const;
