@@ -87,10 +87,10 @@ export class AgentOrchestrator {
     const started = performance.now();
     try {
       const result = await this.execute(caller, agentName, input, undefined);
-      const run = await this.store(caller, 'task', agentName, input, result, 'succeeded', started);
+      const run = await this.recordTask(caller, agentName, input, result, 'succeeded', started);
       return { ...result, taskId: run.id };
     } catch (error) {
-      await this.store(caller, 'task', agentName, input, undefined, 'failed', started, error);
+      await this.recordTask(caller, agentName, input, undefined, 'failed', started, error);
       throw error;
     }
   }
@@ -245,9 +245,8 @@ export class AgentOrchestrator {
     };
   }
 
-  private async store(
+  private async recordTask(
     caller: Caller,
-    kind: 'task',
     agent: AgentName,
     input: unknown,
     result: AgentOutcome | undefined,
@@ -258,7 +257,7 @@ export class AgentOrchestrator {
     const tokens = result?.tokens ?? { prompt: 0, completion: 0 };
     return this.history.record({
       workspaceId: caller.workspaceId,
-      kind,
+      kind: 'task',
       agent,
       status,
       engine: result?.engine ?? this.engine,
