@@ -1,4 +1,4 @@
-// POSTing JSON to an outside service (embedding and chat endpoints, training providers): bearer auth, a
+// JSON over HTTP to outside services (embedding and chat endpoints, training providers): bearer auth, a
 // deadline per attempt, the shared retry policy, and one error type that says whether a retry could help.
 import { backoffMs, isRetryableStatus, retryAfterMs, withRetries } from './retry.ts';
 
@@ -25,19 +25,43 @@ export interface JsonPostOptions {
   what: string;
 }
 
-export async function postJson<T>(url: URL | string, body: unknown, options: JsonPostOptions): Promise<T> {
+export interface JsonRequestOptions extends JsonPostOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** A JSON body, or a form sent as multipart/form-data. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /**
+   * Whether a failed status may be retried. By default rate limits and server errors are; a caller whose
+   * request is not idempotent (creating a training job) narrows it, so a retry cannot start a second job.
+   */
+  retryStatus?: (status: number) => boolean;
+}
+
+export function postJson<T>(url: URL | string, body: unknown, options: JsonPostOptions): Promise<T> {
+  return requestJson<T>(url, { ...options, method: 'POST', body });
+}
+
+export async function requestJson<T>(url: URL | string, options: JsonRequestOptions): Promise<T> {
   const doFetch = options.fetch ?? fetch;
-  const payload = JSON.stringify(body);
+  const isForm = options.body instanceof FormData;
+  const payload =
+    options.body === undefined
+      ? undefined
+      : isForm
+        ? (options.body as FormData)
+        : JSON.stringify(options.body);
+  const retryStatus = options.retryStatus ?? isRetryableStatus;
   return withRetries(
     async () => {
       let response: Response;
       try {
         const deadline = AbortSignal.timeout(options.timeoutMs);
         response = await doFetch(url, {
-          method: 'POST',
+          method: options.method,
           headers: {
-            'content-type': 'application/json',
+            ...(payload !== undefined && !isForm ? { 'content-type': 'application/json' } : {}),
             ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+            ...options.headers,
           },
           body: payload,
           signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
@@ -50,15 +74,16 @@ export async function postJson<T>(url: URL | string, body: unknown, options: Jso
         );
       }
       if (!response.ok) {
-        const detail = await response.text().catch(() => '');
+        const detail = errorDetail(await response.text().catch(() => ''));
         throw new UpstreamError(
-          `${options.what} request failed with ${response.status}: ${detail.slice(0, 300)}`,
+          `${options.what} request failed with ${response.status}: ${detail}`,
           response.status,
-          isRetryableStatus(response.status),
+          retryStatus(response.status),
           retryAfterMs(response.headers),
         );
       }
-      return (await response.json()) as T;
+      const text = await response.text();
+      return (text ? JSON.parse(text) : undefined) as T;
     },
     (error, attempt) =>
       error instanceof UpstreamError && error.retryable
@@ -66,4 +91,25 @@ export async function postJson<T>(url: URL | string, body: unknown, options: Jso
         : undefined,
     { retries: options.retries, signal: options.signal },
   );
+}
+
+/** The message of an error body in the shapes services use (OpenAI's `error`, RFC 7807's `detail`). */
+function errorDetail(text: string): string {
+  try {
+    const body = JSON.parse(text) as {
+      error?: { message?: string } | string;
+      detail?: string;
+      title?: string;
+      message?: string;
+    };
+    const message =
+      (typeof body.error === 'object' ? body.error?.message : body.error) ??
+      body.detail ??
+      body.message ??
+      body.title;
+    if (message) return String(message).slice(0, 300);
+  } catch {
+    // not JSON: the raw text below
+  }
+  return text.slice(0, 300);
 }

@@ -9,7 +9,11 @@ export interface ContractRequest {
   path: string;
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body, when it is JSON. */
   body: unknown;
+  /** A multipart or URL-encoded form, parsed. */
+  form?: FormData;
+  raw: Buffer;
 }
 
 export interface ContractReply {
@@ -17,6 +21,8 @@ export interface ContractReply {
   /** Answers this late: a slow service. */
   delayMs?: number;
   body?: unknown;
+  /** Bytes sent as they are, instead of `body` as JSON. */
+  raw?: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -37,20 +43,29 @@ export async function startContractServer(
   const send = async (response: import('node:http').ServerResponse, reply: ContractReply) => {
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (response.destroyed) return;
-    response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-    response.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+    response.writeHead(reply.status, {
+      'content-type': reply.raw === undefined ? 'application/json' : 'application/octet-stream',
+      ...reply.headers,
+    });
+    response.end(reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)));
   };
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', async () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const contentType = request.headers['content-type'] ?? '';
       let body: unknown;
+      let form: FormData | undefined;
       try {
-        body = raw ? JSON.parse(raw) : undefined;
+        if (/multipart\/form-data|x-www-form-urlencoded/.test(contentType)) {
+          form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
+        } else if (bytes.length > 0 && !/octet-stream/.test(contentType)) {
+          body = JSON.parse(bytes.toString('utf8'));
+        }
       } catch {
-        return send(response, { status: 400, body: { error: 'the body is not JSON' } });
+        return send(response, { status: 400, body: { error: 'the body is not JSON or a form' } });
       }
       const contractRequest: ContractRequest = {
         method: request.method ?? 'GET',
@@ -58,6 +73,8 @@ export async function startContractServer(
         query: url.searchParams,
         headers: request.headers,
         body,
+        form,
+        raw: bytes,
       };
       requests.push(contractRequest);
       const failure = failures.shift();
