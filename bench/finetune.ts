@@ -74,6 +74,8 @@ async function main() {
       resumeAfterStep: 0,
       artifactDirectory: `${instance.dataDir}/models`,
       report: async () => true,
+      cancelRequested: async () => false,
+      saveProviderRun: async () => {},
     });
     const trainMs = Math.round(performance.now() - trainStarted);
     await fineTuning.close();

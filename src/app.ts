@@ -15,7 +15,10 @@ export async function buildApp(config: Config, log?: Logger) {
   const crm = createCrm(platform);
   const vector = await createVector(platform, crm);
   const fineTuning = createFineTuning(platform, crm);
-  const agents = createAgents(platform, crm, vector, fineTuning.scorers);
+  const agents = createAgents(platform, crm, vector, {
+    leadScorer: (workspaceId) => fineTuning.scorers.leadScorer(workspaceId),
+    chatModel: (workspaceId) => fineTuning.chatModels.chatModel(workspaceId),
+  });
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);

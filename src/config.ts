@@ -91,7 +91,22 @@ export const environmentSchema = z
     OPENAI_PRICE_PER_1M_TOKENS: z.coerce.number().min(0).default(3),
     AGENT_RETRAIN_MINUTES: z.coerce.number().min(0.01).max(10_080).default(10),
     TOGETHER_AI_API_KEY: optionalString,
+    TOGETHER_BASE_URL: z.url().default('https://api.together.ai/v1'),
+    TOGETHER_ENDPOINT_HARDWARE: z.string().min(1).default('1x_nvidia_h100_80gb_sxm'),
+    OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
     REPLICATE_API_TOKEN: optionalString,
+    REPLICATE_BASE_URL: z.url().default('https://api.replicate.com/v1'),
+    REPLICATE_DESTINATION: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[a-z0-9][\w.-]*\/[a-z0-9][\w.-]*$/i, 'expected owner/model')
+        .optional(),
+    ),
+    REPLICATE_DESTINATION_HARDWARE: z.string().min(1).default('gpu-a40-large'),
+    REPLICATE_USD_PER_SECOND: z.coerce.number().min(0).default(0.0058),
+    FINETUNE_PROVIDER_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(15_000),
+    FINETUNE_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
     BODY_LIMIT_BYTES: z.coerce
       .number()
       .int()
@@ -157,7 +172,20 @@ export interface Config {
     simulatorStepMs: number;
     gpuHourUsd: number;
     perMillionTokensUsd: { together: number; openai: number };
-    providerKeys: { together?: string; openai?: string; replicate?: string };
+    /** Hosted training providers; a provider without its key refuses jobs with a clear message. */
+    hosted: {
+      pollMs: number;
+      timeoutMs: number;
+      together: { apiKey?: string; baseUrl: string; endpointHardware: string };
+      openai: { apiKey?: string; baseUrl: string; pricePerMillionTokensUsd: number };
+      replicate: {
+        apiKey?: string;
+        baseUrl: string;
+        destination?: string;
+        destinationHardware: string;
+        usdPerSecond: number;
+      };
+    };
   };
   agentModel: {
     /** Unset: the analytic engine answers alone. */
@@ -236,10 +264,26 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         together: env.TOGETHER_PRICE_PER_1M_TOKENS,
         openai: env.OPENAI_PRICE_PER_1M_TOKENS,
       },
-      providerKeys: {
-        together: env.TOGETHER_AI_API_KEY,
-        openai: env.OPENAI_API_KEY,
-        replicate: env.REPLICATE_API_TOKEN,
+      hosted: {
+        pollMs: env.FINETUNE_PROVIDER_POLL_MS,
+        timeoutMs: env.FINETUNE_PROVIDER_TIMEOUT_MS,
+        together: {
+          apiKey: env.TOGETHER_AI_API_KEY,
+          baseUrl: env.TOGETHER_BASE_URL,
+          endpointHardware: env.TOGETHER_ENDPOINT_HARDWARE,
+        },
+        openai: {
+          apiKey: env.OPENAI_API_KEY,
+          baseUrl: env.OPENAI_BASE_URL,
+          pricePerMillionTokensUsd: env.OPENAI_PRICE_PER_1M_TOKENS,
+        },
+        replicate: {
+          apiKey: env.REPLICATE_API_TOKEN,
+          baseUrl: env.REPLICATE_BASE_URL,
+          destination: env.REPLICATE_DESTINATION,
+          destinationHardware: env.REPLICATE_DESTINATION_HARDWARE,
+          usdPerSecond: env.REPLICATE_USD_PER_SECOND,
+        },
       },
     },
     agentModel: {

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { EntityTypeName, RecordRow } from '../crm/records/entity-types.ts';
 import type { RecordsService } from '../crm/records/service.ts';
+import type { DeployedChatModel } from '../finetune/deployed-chat.ts';
 import type { LeadScorer } from '../finetune/scoring.ts';
 import type { VectorService } from '../vector/service.ts';
 import type { ScoringModels } from './learning/scoring-models.ts';
@@ -29,7 +30,11 @@ export interface AgentContext {
   search: VectorService;
   models: ScoringModels;
   /** Models deployed from fine-tuning, when the workspace has any. */
-  deployed?: { leadScorer(workspaceId: string): Promise<LeadScorer | undefined> };
+  deployed?: {
+    leadScorer(workspaceId: string): Promise<LeadScorer | undefined>;
+    /** A hosted fine-tuned model deployed as the workspace's chat model. */
+    chatModel?(workspaceId: string): Promise<DeployedChatModel | undefined>;
+  };
   /** Results of earlier workflow steps, by step name, when the step's input was null. */
   previousResults?: Record<string, unknown>;
   signal?: AbortSignal;

@@ -8,6 +8,7 @@ import { AgentHistory } from './history.ts';
 import { ScoringModels } from './learning/scoring-models.ts';
 import { ChatClient } from './model/chat-client.ts';
 import { ModelEngine } from './model/model-engine.ts';
+import { ReplicateChatClient } from './model/replicate-chat.ts';
 import { AgentOrchestrator, type AgentServices } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
 
@@ -38,11 +39,33 @@ export function createAgents(
         platform.cache,
       )
     : undefined;
+  const deployedEngines = new Map<string, ModelEngine>();
+  const deployedEngine = async (workspaceId: string) => {
+    const chat = await deployed?.chatModel?.(workspaceId);
+    if (!chat) return undefined;
+    const key = `${chat.protocol} ${chat.baseUrl} ${chat.model}`;
+    let engine = deployedEngines.get(key);
+    if (!engine) {
+      const options = {
+        baseUrl: chat.baseUrl,
+        apiKey: chat.apiKey,
+        model: chat.model,
+        timeoutMs: agentModel.timeoutMs,
+      };
+      engine = new ModelEngine(
+        chat.protocol === 'replicate-prediction' ? new ReplicateChatClient(options) : new ChatClient(options),
+        platform.cache,
+      );
+      deployedEngines.set(key, engine);
+    }
+    return engine;
+  };
   const orchestrator = new AgentOrchestrator(
     { records: crm.records, search: vector.service, models, deployed },
     history,
     modelEngine,
     agentModel.pricing,
+    deployedEngine,
   );
   return { orchestrator, history, models };
 }

@@ -75,6 +75,8 @@ export class AgentOrchestrator {
     private readonly history: AgentHistory,
     private readonly modelEngine?: ModelEngine,
     private readonly pricing = { inputPerMillion: 0, outputPerMillion: 0 },
+    /** The engine of a fine-tuned model deployed for the workspace, which then answers in its place. */
+    private readonly deployedEngine?: (workspaceId: string) => Promise<ModelEngine | undefined>,
   ) {}
 
   get engine(): string {
@@ -231,8 +233,9 @@ export class AgentOrchestrator {
       signal,
     };
     const analytic = await agent.analyze(context, parsed.data);
-    const answer = this.modelEngine
-      ? await this.modelEngine.answer(agent, caller.workspaceId, analytic, signal)
+    const engine = (await this.deployedEngine?.(caller.workspaceId)) ?? this.modelEngine;
+    const answer = engine
+      ? await engine.answer(agent, caller.workspaceId, analytic, signal)
       : { output: analytic.output, engine: 'analytic', warnings: [] as string[] };
     return {
       agent: name,

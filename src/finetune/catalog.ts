@@ -9,12 +9,12 @@ export type ProviderName = (typeof providerNames)[number];
 export const methodNames = ['lora', 'qlora', 'full', 'prefix-tuning', 'p-tuning'] as const;
 export type MethodName = (typeof methodNames)[number];
 
-export type TokenizerName = 'llama3' | 'llama2' | 'qwen3' | 'deepseek_v3';
+export type TokenizerName = 'llama3' | 'llama2' | 'qwen3' | 'deepseek_v3' | 'o200k';
 
 export interface BaseModel {
   id: string;
   name: string;
-  family: 'llama' | 'mistral' | 'qwen' | 'deepseek' | 'local';
+  family: 'llama' | 'mistral' | 'qwen' | 'deepseek' | 'openai' | 'local';
   parametersB: number;
   contextTokens: number;
   gpu: string;
@@ -158,6 +158,33 @@ export const baseModels: BaseModel[] = [
     typicalCost: '$5-10',
     tokenizer: 'deepseek_v3',
     providerModels: { together: 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B', ...simulator },
+  },
+  // OpenAI trains only its own models; its size is undisclosed, so time estimates assume an 8B-class run.
+  {
+    id: 'gpt-4o-mini',
+    name: 'GPT-4o mini',
+    family: 'openai',
+    parametersB: 8,
+    contextTokens: 65_536,
+    gpu: 'OpenAI managed',
+    gpuCount: 1,
+    typicalTime: '0.5-2h',
+    typicalCost: 'per training token (OPENAI_PRICE_PER_1M_TOKENS)',
+    tokenizer: 'o200k',
+    providerModels: { openai: 'gpt-4o-mini-2024-07-18', ...simulator },
+  },
+  {
+    id: 'gpt-4.1-mini',
+    name: 'GPT-4.1 mini',
+    family: 'openai',
+    parametersB: 8,
+    contextTokens: 65_536,
+    gpu: 'OpenAI managed',
+    gpuCount: 1,
+    typicalTime: '0.5-2h',
+    typicalCost: 'per training token (OPENAI_PRICE_PER_1M_TOKENS)',
+    tokenizer: 'o200k',
+    providerModels: { openai: 'gpt-4.1-mini-2025-04-14', ...simulator },
   },
   {
     id: 'crm-classifier',

@@ -7,10 +7,13 @@ import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProviderName } from './catalog.ts';
 import { DatasetService } from './datasets/service.ts';
+import { DeployedChatModels } from './deployed-chat.ts';
 import { registerJobRoutes } from './job-routes.ts';
+import { hostedTrainer } from './jobs/hosted-trainer.ts';
 import { JobService } from './jobs/service.ts';
-import { localTrainer, simulatorTrainer } from './jobs/trainers.ts';
+import { localTrainer, simulatorTrainer, type Trainer } from './jobs/trainers.ts';
 import { JobWorker } from './jobs/worker.ts';
+import { createHostedProviders, isHosted } from './providers/index.ts';
 import { registerFineTuningRoutes } from './routes.ts';
 import { DeployedScorers } from './scoring.ts';
 
@@ -18,42 +21,54 @@ export interface FineTuning {
   datasets: DatasetService;
   /** Deployed local classifiers, for the agents. */
   scorers: DeployedScorers;
+  /** Deployed hosted models, as the workspaces' chat models. */
+  chatModels: DeployedChatModels;
   jobs: JobService;
   worker: JobWorker;
   close(): Promise<void>;
 }
-
-const HOSTED: ProviderName[] = ['together', 'openai', 'replicate'];
 
 export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
   const config = platform.config.fineTuning;
   // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
   const db = platform.database.kysely as Kysely<any>;
   const datasets = new DatasetService(db, crm.records);
+  const hosted = createHostedProviders(config.hosted);
+  const scorers = new DeployedScorers(db);
+  const chatModels = new DeployedChatModels(db, config.hosted);
   const jobs = new JobService(
     db,
     datasets,
     { gpuHourUsd: config.gpuHourUsd, perMillionTokensUsd: config.perMillionTokensUsd },
     {
-      unavailable: (provider) =>
-        HOSTED.includes(provider)
-          ? `${provider} training is not available in this version yet: use "local" for classification datasets or "simulator" for generative ones`
-          : undefined,
+      unavailable: (provider) => (isHosted(provider) ? hosted.unavailable[provider] : undefined),
+      hosted: (provider) => (isHosted(provider) ? hosted.providers[provider] : undefined),
+    },
+    (workspaceId) => {
+      scorers.forget(workspaceId);
+      chatModels.forget(workspaceId);
     },
   );
-  const worker = new JobWorker(
-    jobs,
-    datasets,
-    { local: localTrainer(), simulator: simulatorTrainer(config.simulatorStepMs) },
-    platform.log,
-    {
-      pollMs: config.pollMs,
-      leaseMs: Math.max(30_000, config.pollMs * 10),
-      artifactDirectory: path.join(platform.config.dataDir, 'models'),
-    },
-  );
+  const trainers: Partial<Record<ProviderName, Trainer>> = {
+    local: localTrainer(),
+    simulator: simulatorTrainer(config.simulatorStepMs),
+  };
+  for (const provider of Object.values(hosted.providers))
+    trainers[provider.name] = hostedTrainer(provider, config.hosted.pollMs);
+  const worker = new JobWorker(jobs, datasets, trainers, platform.log, {
+    pollMs: config.pollMs,
+    leaseMs: Math.max(30_000, config.pollMs * 10),
+    artifactDirectory: path.join(platform.config.dataDir, 'models'),
+  });
   if (config.worker) worker.start();
-  return { datasets, jobs, worker, scorers: new DeployedScorers(db), close: () => worker.stop() };
+  return {
+    datasets,
+    jobs,
+    worker,
+    scorers,
+    chatModels,
+    close: () => worker.stop(),
+  };
 }
 
 export function registerFineTuningModule(

@@ -64,6 +64,14 @@ const jobSchema = z.object({
   estimate: estimateSchema.nullable(),
   result: z.record(z.string(), z.unknown()).nullable(),
   deployment: z.record(z.string(), z.unknown()).nullable(),
+  providerRun: z
+    .object({
+      trainingFile: z.string().optional(),
+      validationFile: z.string().optional(),
+      runId: z.string().optional(),
+      providerStatus: z.string().optional(),
+    })
+    .nullable(),
   error: z.string().nullable(),
   cancelRequested: z.boolean(),
   createdBy: z.string().nullable(),

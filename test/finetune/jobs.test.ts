@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { seededWorkspaces, startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+import { type JobBody, waitForJob } from '../support/jobs.ts';
 
 const FAST = { FINETUNE_POLL_MS: '20', FINETUNE_SIMULATOR_STEP_MS: '2' };
 let server: TestApp;
@@ -12,15 +13,8 @@ let chatDataset: string;
 const jobs = (path = '', workspaceId = tenant.workspaceId) =>
   `/api/ai/fine-tuning/${workspaceId}/jobs${path}`;
 
-async function waitFor(api: Tenant['api'], jobId: string, done: (job: any) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await api.get(jobs(`/${jobId}`))).body;
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} is still ${job.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const waitFor = (api: Tenant['api'], jobId: string, done: (job: JobBody) => boolean) =>
+  waitForJob(api, tenant.workspaceId, jobId, done);
 
 before(async () => {
   ({ server, tenant, other } = await seededWorkspaces({ size: 1500, seed: 9, env: FAST }));

@@ -18,6 +18,7 @@ describe(`persistence on ${testEngine}`, () => {
         '003_agent_runs',
         '004_finetune_datasets',
         '005_finetune_jobs',
+        '006_finetune_provider_runs',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);

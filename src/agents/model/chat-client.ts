@@ -30,7 +30,16 @@ interface CompletionsResponse {
   usage?: { prompt_tokens?: number; completion_tokens?: number };
 }
 
-export class ChatClient {
+/** What the model engine needs from a chat model, whichever protocol serves it. */
+export interface ChatModel {
+  readonly model: string;
+  complete(
+    messages: readonly ChatMessage[],
+    options?: { jsonSchema?: { name: string; schema: object }; temperature?: number; signal?: AbortSignal },
+  ): Promise<ChatCompletion>;
+}
+
+export class ChatClient implements ChatModel {
   private readonly url: URL;
 
   constructor(private readonly options: ChatClientOptions) {

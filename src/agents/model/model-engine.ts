@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { CacheService } from '../../platform/cache/cache-service.ts';
 import type { Agent, AnalyticAnswer } from '../agent.ts';
-import type { ChatClient, ChatMessage } from './chat-client.ts';
+import type { ChatMessage, ChatModel } from './chat-client.ts';
 
 export interface ModelAnswer<Output> {
   output: Output;
@@ -21,7 +21,7 @@ const FIELD_LIMIT = 600;
 
 export class ModelEngine {
   constructor(
-    private readonly chat: ChatClient,
+    private readonly chat: ChatModel,
     private readonly cache: CacheService,
   ) {}
 

@@ -11,6 +11,7 @@ import { findBaseModel, findMethod, type MethodName, type ProviderName } from '.
 import { workspaceFiltersSchema } from '../datasets/builders.ts';
 import { datasetTypes } from '../datasets/examples.ts';
 import type { Dataset, DatasetService } from '../datasets/service.ts';
+import type { ProviderRun, TrainingProvider } from '../providers/provider.ts';
 import { type Estimate, estimateRun, type PriceConfig } from './estimate.ts';
 
 export type JobStatus =
@@ -75,6 +76,8 @@ export type Job = {
   estimate: Estimate | null;
   result: Record<string, unknown> | null;
   deployment: Record<string, unknown> | null;
+  /** A hosted run's handles at the provider (file ids, job id, last status), once it has them. */
+  providerRun: ProviderRun | null;
   error: string | null;
   cancelRequested: boolean;
   createdBy: string | null;
@@ -97,6 +100,8 @@ export type Metric = {
 export interface ProviderAvailability {
   /** Why a provider cannot take jobs here, or undefined when it can. */
   unavailable(provider: ProviderName): string | undefined;
+  /** The adapter of a configured hosted provider. */
+  hosted(provider: ProviderName): TrainingProvider | undefined;
 }
 
 export class JobService {
@@ -106,6 +111,8 @@ export class JobService {
     private readonly datasets: DatasetService,
     private readonly prices: PriceConfig,
     private readonly providers: ProviderAvailability,
+    /** Told when a workspace's deployed models change, so lookups that cache them look again. */
+    private readonly onDeployed: (workspaceId: string) => void = () => {},
   ) {}
 
   /** Checks everything a caller can get wrong, then stores the job; the worker does the rest. */
@@ -184,6 +191,7 @@ export class JobService {
       estimate,
       result: null,
       deployment: null,
+      providerRun: null,
       error: null,
       cancelRequested: false,
       createdBy: createdBy ?? null,
@@ -369,8 +377,9 @@ export class JobService {
   }
 
   /**
-   * Deploys a finished job: a local classifier becomes a scoring model of the workspace; a simulated job is
-   * recorded as deployed but serves nothing, and says so.
+   * Deploys a finished job: a local classifier becomes a scoring model of the workspace; a hosted model
+   * becomes the workspace's chat model for the agents (on Together through a dedicated endpoint); a
+   * simulated job is recorded as deployed but serves nothing, and says so.
    */
   async deploy(workspaceId: string, id: string): Promise<Job> {
     const job = await this.get(workspaceId, id);
@@ -385,6 +394,23 @@ export class JobService {
     await this.setDeployment(workspaceId, id, 'deploying', null);
     const deployedAt = new Date().toISOString();
     const result = job.result ?? {};
+    const hosted = this.providers.hosted(job.provider);
+    if (hosted) {
+      try {
+        const served = await hosted.deploy(String(result.modelName), job.name);
+        const deployment = { kind: 'chat-model', provider: job.provider, ...served, deployedAt };
+        await this.setDeployment(workspaceId, id, 'deployed', deployment);
+        this.onDeployed(workspaceId);
+      } catch (error) {
+        await this.setDeployment(workspaceId, id, 'failed', { error: (error as Error).message });
+        throw new AppError(
+          'DEPLOY_FAILED',
+          502,
+          `${job.provider} refused the deployment: ${(error as Error).message}`,
+        );
+      }
+      return this.get(workspaceId, id);
+    }
     const deployment =
       job.provider === 'local'
         ? {
@@ -403,6 +429,7 @@ export class JobService {
             note: 'a simulated job trained no model; nothing serves requests',
           };
     await this.setDeployment(workspaceId, id, 'deployed', deployment);
+    this.onDeployed(workspaceId);
     return this.get(workspaceId, id);
   }
 
@@ -426,7 +453,14 @@ function trainSplitTokens(dataset: Dataset): number {
   return Math.round((dataset.tokenCount * dataset.trainCount) / Math.max(1, dataset.exampleCount));
 }
 
-const JSON_FIELDS = ['trainingData', 'hyperparameters', 'estimate', 'result', 'deployment'] as const;
+const JSON_FIELDS = [
+  'trainingData',
+  'hyperparameters',
+  'estimate',
+  'result',
+  'deployment',
+  'providerRun',
+] as const;
 
 function toRow(job: Partial<Job>, partial = false): Record<string, unknown> {
   const row: Record<string, unknown> = { ...job };

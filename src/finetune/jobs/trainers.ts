@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createLocalEmbedder } from '../../vector/embedders/local.ts';
 import type { AnyExample, DatasetType } from '../datasets/examples.ts';
+import type { ProviderRun } from '../providers/provider.ts';
 import type { Job, Metric } from './service.ts';
 
 export interface TrainingContext {
@@ -18,6 +19,10 @@ export interface TrainingContext {
   artifactDirectory: string;
   /** Records progress; answers false when the job must stop (cancelled, or another worker took it over). */
   report(step: number, totalSteps: number, metric?: Omit<Metric, 'at'>): Promise<boolean>;
+  /** Whether someone asked to cancel the job (as against this worker stopping). */
+  cancelRequested(): Promise<boolean>;
+  /** Stores a hosted run's handles on the job, so whoever resumes it finds the same run. */
+  saveProviderRun(run: ProviderRun): Promise<void>;
 }
 
 export interface Trainer {

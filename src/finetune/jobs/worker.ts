@@ -91,6 +91,10 @@ export class JobWorker {
           });
           return held && !cancelRequested && !this.stopping;
         },
+        cancelRequested: async () => (await this.jobs.get(job.workspaceId, job.id)).cancelRequested,
+        saveProviderRun: async (providerRun) => {
+          await this.write(job, { providerRun });
+        },
       });
       await this.write(job, {
         status: 'succeeded',

@@ -6,6 +6,7 @@ import * as m002 from './migrations/002_search_documents.ts';
 import * as m003 from './migrations/003_agent_runs.ts';
 import * as m004 from './migrations/004_finetune_datasets.ts';
 import * as m005 from './migrations/005_finetune_jobs.ts';
+import * as m006 from './migrations/006_finetune_provider_runs.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Record<string, EngineMigration> = {
   '003_agent_runs': m003,
   '004_finetune_datasets': m004,
   '005_finetune_jobs': m005,
+  '006_finetune_provider_runs': m006,
 };
 
 export interface MigrationReport {
