@@ -8,6 +8,7 @@ import { registerCacheRoutes } from './platform/cache/routes.ts';
 import { createHttpServer } from './platform/http/server.ts';
 import { createPlatform } from './platform/index.ts';
 import type { Logger } from './platform/logger.ts';
+import { registerMonitoringRoutes } from './platform/observability/http.ts';
 import { createVector, registerVectorModule } from './vector/index.ts';
 
 export async function buildApp(config: Config, log?: Logger) {
@@ -25,6 +26,7 @@ export async function buildApp(config: Config, log?: Logger) {
   registerAgentModule(app, agents);
   registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
   registerCacheRoutes(app, platform.cache, entityTypeNames);
+  registerMonitoringRoutes(app, platform);
   if (platform.cache.tiers.redisEnabled) {
     // Without Redis the cache serves from L1 and the source: degraded, still able to answer.
     app.readinessChecks.push({ name: 'redis', critical: false, check: () => platform.cache.tiers.ping() });

@@ -105,6 +105,15 @@ export const environmentSchema = z
     ),
     REPLICATE_DESTINATION_HARDWARE: z.string().min(1).default('gpu-a40-large'),
     REPLICATE_USD_PER_SECOND: z.coerce.number().min(0).default(0.0058),
+    METRICS_TOKEN: z.preprocess(
+      emptyAsUndefined,
+      z.string().min(16, 'use at least 16 characters').optional(),
+    ),
+    METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_535).optional()),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
+    OTEL_SERVICE_NAME: z.string().min(1).default('crm-ai'),
+    SLOW_REQUEST_MS: z.coerce.number().int().min(1).default(1000),
     FINETUNE_PROVIDER_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(15_000),
     FINETUNE_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
     BODY_LIMIT_BYTES: z.coerce
@@ -186,6 +195,17 @@ export interface Config {
         usdPerSecond: number;
       };
     };
+  };
+  observability: {
+    /** Bearer token for GET /metrics on the API port; unset, /metrics there is refused. */
+    metricsToken?: string;
+    /** A separate listener for /metrics without a token (bound to metricsHost). */
+    metricsPort?: number;
+    metricsHost: string;
+    /** OTLP/HTTP endpoint for traces; unset, tracing is off. */
+    otlpEndpoint?: string;
+    serviceName: string;
+    slowRequestMs: number;
   };
   agentModel: {
     /** Unset: the analytic engine answers alone. */
@@ -285,6 +305,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
           usdPerSecond: env.REPLICATE_USD_PER_SECOND,
         },
       },
+    },
+    observability: {
+      metricsToken: env.METRICS_TOKEN,
+      metricsPort: env.METRICS_PORT,
+      metricsHost: env.METRICS_HOST,
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+      slowRequestMs: env.SLOW_REQUEST_MS,
     },
     agentModel: {
       model: env.AGENT_MODEL,

@@ -66,6 +66,18 @@ export function createAgents(
     modelEngine,
     agentModel.pricing,
     deployedEngine,
+    (task) => {
+      const { metrics } = platform;
+      metrics.agentTasks.observe(
+        { agent: task.agent, engine: task.engine, outcome: task.status },
+        task.durationMs / 1000,
+      );
+      if (task.promptTokens)
+        metrics.modelTokens.inc({ engine: task.engine, kind: 'prompt' }, task.promptTokens);
+      if (task.completionTokens)
+        metrics.modelTokens.inc({ engine: task.engine, kind: 'completion' }, task.completionTokens);
+      if (task.costUsd) metrics.modelCost.inc({ engine: task.engine }, task.costUsd);
+    },
   );
   return { orchestrator, history, models };
 }

@@ -60,6 +60,16 @@ export type StepReport = {
   error?: { code: string; message: string };
 };
 
+export interface ObservedTask {
+  agent: AgentName;
+  status: 'succeeded' | 'failed';
+  engine: string;
+  durationMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
 export interface Caller {
   workspaceId: string;
   userId?: string;
@@ -77,6 +87,8 @@ export class AgentOrchestrator {
     private readonly pricing = { inputPerMillion: 0, outputPerMillion: 0 },
     /** The engine of a fine-tuned model deployed for the workspace, which then answers in its place. */
     private readonly deployedEngine?: (workspaceId: string) => Promise<ModelEngine | undefined>,
+    /** Told of every finished task (for metrics). */
+    private readonly observeTask?: (task: ObservedTask) => void,
   ) {}
 
   get engine(): string {
@@ -258,20 +270,24 @@ export class AgentOrchestrator {
     error?: unknown,
   ) {
     const tokens = result?.tokens ?? { prompt: 0, completion: 0 };
-    return this.history.record({
-      workspaceId: caller.workspaceId,
-      kind: 'task',
+    const task = {
       agent,
       status,
       engine: result?.engine ?? this.engine,
-      input,
-      output: result ?? null,
-      error: error ? (error instanceof Error ? error.message : String(error)) : null,
-      warnings: result?.warnings ?? [],
       durationMs: Math.round(performance.now() - started),
       promptTokens: tokens.prompt,
       completionTokens: tokens.completion,
       costUsd: this.cost(tokens),
+    };
+    this.observeTask?.(task);
+    return this.history.record({
+      ...task,
+      workspaceId: caller.workspaceId,
+      kind: 'task',
+      input,
+      output: result ?? null,
+      error: error ? (error instanceof Error ? error.message : String(error)) : null,
+      warnings: result?.warnings ?? [],
       createdBy: caller.userId ?? null,
     });
   }

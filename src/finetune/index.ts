@@ -13,6 +13,7 @@ import { hostedTrainer } from './jobs/hosted-trainer.ts';
 import { JobService } from './jobs/service.ts';
 import { localTrainer, simulatorTrainer, type Trainer } from './jobs/trainers.ts';
 import { JobWorker } from './jobs/worker.ts';
+import { registerFineTuningMetrics } from './metrics.ts';
 import { createHostedProviders, isHosted } from './providers/index.ts';
 import { registerFineTuningRoutes } from './routes.ts';
 import { DeployedScorers } from './scoring.ts';
@@ -34,6 +35,7 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
   const db = platform.database.kysely as Kysely<any>;
   const datasets = new DatasetService(db, crm.records);
   const hosted = createHostedProviders(config.hosted);
+  registerFineTuningMetrics(platform.metrics, db);
   const scorers = new DeployedScorers(db);
   const chatModels = new DeployedChatModels(db, config.hosted);
   const jobs = new JobService(
@@ -59,6 +61,7 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
     pollMs: config.pollMs,
     leaseMs: Math.max(30_000, config.pollMs * 10),
     artifactDirectory: path.join(platform.config.dataDir, 'models'),
+    onRetry: () => platform.metrics.queueRetries.inc({ queue: 'fine-tuning' }),
   });
   if (config.worker) worker.start();
   return {

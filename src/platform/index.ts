@@ -1,11 +1,17 @@
 // The infrastructure every module uses, built once from the configuration. Knows nothing about the CRM.
+
+import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import { CacheService } from './cache/cache-service.ts';
+import { registerCacheMetrics } from './cache/metrics.ts';
 import { TieredCache } from './cache/tiered-cache.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { ErrorMonitor } from './observability/error-monitor.ts';
+import { Metrics } from './observability/metrics.ts';
+import { startTracing, stopTracing } from './observability/tracing.ts';
 
 export interface Platform {
   config: Config;
@@ -13,6 +19,8 @@ export interface Platform {
   database: Database;
   events: EventBus;
   cache: CacheService;
+  metrics: Metrics;
+  errorMonitor: ErrorMonitor;
   close(): Promise<void>;
 }
 
@@ -35,15 +43,25 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
   });
   // Not awaited on purpose: an instance starts and serves from L1 while Redis is unreachable.
   void tiers.start();
+  if (config.observability.otlpEndpoint)
+    startTracing(config.observability.otlpEndpoint, config.observability.serviceName);
+  const metrics = new Metrics();
+  registerCacheMetrics(metrics, tiers);
+  // biome-ignore lint/suspicious/noExplicitAny: the monitoring tables are outside the CRM schema types
+  const errorMonitor = new ErrorMonitor(database.kysely as Kysely<any>, log);
   return {
     config,
     log,
     database,
     events,
     cache: new CacheService(tiers),
+    metrics,
+    errorMonitor,
     async close() {
+      await errorMonitor.close();
       await tiers.close();
       await database.close();
+      if (config.observability.otlpEndpoint) await stopTracing();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Platform } from '../platform/index.ts';
 import { createEmbedder } from './embedders/registry.ts';
 import { Indexer } from './indexer.ts';
 import { KeywordRepository } from './keyword-repository.ts';
+import { registerVectorMetrics } from './metrics.ts';
 import { registerVectorRoutes } from './routes.ts';
 import { VectorService } from './service.ts';
 import { LocalVectorStore } from './stores/local.ts';
@@ -52,6 +53,8 @@ export async function createVector(
   const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);
   const indexer = new Indexer(service, platform.log);
   indexer.start(platform.events);
+  // biome-ignore lint/suspicious/noExplicitAny: reads the workspaces table only
+  registerVectorMetrics(platform.metrics, platform.database.kysely as Kysely<any>, store, indexer);
   // Index files are an acceleration structure: when a workspace's are missing (first start after seeding,
   // or lost), they are rebuilt from the records in the background while the instance serves.
   const repairing =

@@ -3,6 +3,7 @@ import type { EntityTypeName, RecordRow } from '../crm/records/entity-types.ts';
 import { entityTypeNames, entityTypes } from '../crm/records/entity-types.ts';
 import type { RecordsService } from '../crm/records/service.ts';
 import { type CacheService, hashKey } from '../platform/cache/cache-service.ts';
+import { traced } from '../platform/observability/tracing.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { entityChunks, entityText } from './entity-text.ts';
 import type { KeywordRepository } from './keyword-repository.ts';
@@ -79,7 +80,7 @@ export class VectorService {
     const key = `${this.cache.namespace}:${workspaceId ?? '_shared'}:embedding:${hashKey([this.embedder.model, text])}`;
     const values = await this.cache.tiers.getOrSet(
       key,
-      async () => Array.from((await this.embedder.embed([text]))[0]!),
+      async () => Array.from((await this.embed([text]))[0]!),
       { ttl: 'extended' },
     );
     return Float32Array.from(values);
@@ -141,7 +142,7 @@ export class VectorService {
       entityChunks(type, record).map((chunk) => ({ entityId: record.id, ...chunk })),
     );
     if (chunks.length === 0) return 0;
-    const vectors = await this.embedder.embed(chunks.map((chunk) => chunk.text));
+    const vectors = await this.embed(chunks.map((chunk) => chunk.text));
     const items: VectorItem[] = chunks.map((chunk, index) => ({
       entityType: type,
       entityId: chunk.entityId,
@@ -289,9 +290,22 @@ export class VectorService {
     topK: number,
     types?: readonly string[],
   ): Promise<VectorMatch[]> {
-    return this.store.query(workspaceId, this.embedder.model, vector, {
-      topK: topK * OVERFETCH,
-      entityTypes: types,
+    return traced(
+      'vector.search',
+      'vectorSearch',
+      () =>
+        this.store.query(workspaceId, this.embedder.model, vector, {
+          topK: topK * OVERFETCH,
+          entityTypes: types,
+        }),
+      { 'vector.backend': this.store.backend, 'vector.top_k': topK },
+    );
+  }
+
+  private embed(texts: string[]): Promise<Float32Array[]> {
+    return traced('embedding', 'embedding', () => this.embedder.embed(texts), {
+      'embedding.model': this.embedder.model,
+      'embedding.texts': texts.length,
     });
   }
 

@@ -19,6 +19,7 @@ describe(`persistence on ${testEngine}`, () => {
         '004_finetune_datasets',
         '005_finetune_jobs',
         '006_finetune_provider_runs',
+        '007_request_monitoring',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);

@@ -2,6 +2,7 @@
 // model deployed by the fine-tuning pipeline): JSON-schema structured output, the shared retry policy,
 // token counts from `usage`.
 import { postJson } from '../../platform/json-client.ts';
+import { traced } from '../../platform/observability/tracing.ts';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -59,26 +60,35 @@ export class ChatClient implements ChatModel {
       signal?: AbortSignal;
     } = {},
   ): Promise<ChatCompletion> {
-    const response = await postJson<CompletionsResponse>(
-      this.url,
-      {
-        model: this.options.model,
-        messages,
-        temperature: options.temperature ?? 0,
-        ...(options.jsonSchema
-          ? {
-              response_format: { type: 'json_schema', json_schema: { ...options.jsonSchema, strict: false } },
-            }
-          : {}),
-      },
-      {
-        apiKey: this.options.apiKey,
-        timeoutMs: this.options.timeoutMs ?? 60_000,
-        retries: this.options.retries ?? 3,
-        signal: options.signal,
-        fetch: this.options.fetch,
-        what: 'chat model',
-      },
+    const response = await traced(
+      'model.chat',
+      'model',
+      () =>
+        postJson<CompletionsResponse>(
+          this.url,
+          {
+            model: this.options.model,
+            messages,
+            temperature: options.temperature ?? 0,
+            ...(options.jsonSchema
+              ? {
+                  response_format: {
+                    type: 'json_schema',
+                    json_schema: { ...options.jsonSchema, strict: false },
+                  },
+                }
+              : {}),
+          },
+          {
+            apiKey: this.options.apiKey,
+            timeoutMs: this.options.timeoutMs ?? 60_000,
+            retries: this.options.retries ?? 3,
+            signal: options.signal,
+            fetch: this.options.fetch,
+            what: 'chat model',
+          },
+        ),
+      { 'gen_ai.request.model': this.options.model },
     );
     return {
       content: response.choices[0]?.message.content ?? '',

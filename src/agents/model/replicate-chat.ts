@@ -3,6 +3,7 @@
 // prediction still running after that is polled. Replicate's language models report token counts in
 // `metrics`.
 import { requestJson } from '../../platform/json-client.ts';
+import { traced } from '../../platform/observability/tracing.ts';
 import { sleep } from '../../platform/retry.ts';
 import type { ChatCompletion, ChatMessage, ChatModel } from './chat-client.ts';
 
@@ -33,9 +34,18 @@ export class ReplicateChatClient implements ChatModel {
     return this.options.model;
   }
 
-  async complete(
+  complete(
     messages: readonly ChatMessage[],
     options: { temperature?: number; signal?: AbortSignal } = {},
+  ): Promise<ChatCompletion> {
+    return traced('model.chat', 'model', () => this.predict(messages, options), {
+      'gen_ai.request.model': this.options.model,
+    });
+  }
+
+  private async predict(
+    messages: readonly ChatMessage[],
+    options: { temperature?: number; signal?: AbortSignal },
   ): Promise<ChatCompletion> {
     const timeoutMs = this.options.timeoutMs ?? 60_000;
     const call = <T>(method: 'GET' | 'POST', url: string, body?: unknown, headers?: Record<string, string>) =>

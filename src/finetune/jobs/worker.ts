@@ -13,6 +13,8 @@ export interface WorkerOptions {
   pollMs: number;
   leaseMs: number;
   artifactDirectory: string;
+  /** Told when a job left by another worker is taken over. */
+  onRetry?: () => void;
 }
 
 export class JobWorker {
@@ -47,6 +49,8 @@ export class JobWorker {
     this.current = (async () => {
       try {
         const job = await this.jobs.claim(this.id, this.options.leaseMs);
+        // A claimed job already past queued was left by a worker that stopped or died.
+        if (job && (job.status === 'running' || job.status === 'validating')) this.options.onRetry?.();
         if (job) await this.process(job);
       } catch (error) {
         this.log.error({ err: error }, 'fine-tuning worker failed to claim a job');

@@ -2,6 +2,7 @@
 // its state and the metrics logged since a step, cancel it, and say how to call the trained model. Each
 // adapter maps its provider's HTTP contract (../shared/reference/provider-contracts.md) onto this.
 import { requestJson } from '../../platform/json-client.ts';
+import { traced } from '../../platform/observability/tracing.ts';
 import type { MethodName } from '../catalog.ts';
 import type { ExportFormat } from '../datasets/examples.ts';
 import type { Hyperparameters } from '../jobs/service.ts';
@@ -105,16 +106,23 @@ export type ProviderRequest = <T>(
 /** Authenticated JSON requests to one provider, under the shared retry policy. */
 export function providerClient(connection: ProviderConnection, what: string): ProviderRequest {
   return (method, path, body, options) =>
-    requestJson(endpoint(connection.baseUrl, path), {
-      method,
-      body,
-      apiKey: connection.apiKey,
-      timeoutMs: connection.timeoutMs,
-      retries: connection.retries,
-      fetch: connection.fetch,
-      what,
-      ...options,
-    });
+    traced(
+      `provider ${method}`,
+      'provider',
+      () =>
+        requestJson(endpoint(connection.baseUrl, path), {
+          method,
+          body,
+          apiKey: connection.apiKey,
+          timeoutMs: connection.timeoutMs,
+          retries: connection.retries,
+          fetch: connection.fetch,
+          what,
+          ...options,
+        }),
+      // The path names the resource (file, job); ids in it are the provider's, not secrets.
+      { 'provider.name': what, 'url.path': path.split('?')[0] },
+    );
 }
 
 /** A JSONL file as a multipart part. */

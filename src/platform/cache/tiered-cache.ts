@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.ts';
+import { traced } from '../observability/tracing.ts';
 import type { BreakerState } from './circuit-breaker.ts';
 import { globToRegExp, literalPrefix } from './glob.ts';
 import { type Invalidation, InvalidationBus } from './invalidation-bus.ts';
@@ -130,7 +131,8 @@ export class TieredCache {
   private async getRemote<T>(key: string): Promise<T | undefined> {
     if (this.l2) {
       const generation = this.generation;
-      const json = await this.l2.get(key);
+      const l2 = this.l2;
+      const json = await traced('cache.l2.get', 'cache', () => l2.get(key));
       if (typeof json === 'string') {
         const value = JSON.parse(json) as T;
         // An L2 hit refills L1, unless the key was invalidated meanwhile. L1 copies of L2 values live at most

@@ -2,10 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CamelCasePlugin, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Config } from '../../config.ts';
+import { addTiming } from '../observability/timings.ts';
+import { recordSpan } from '../observability/tracing.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -56,6 +58,7 @@ function createSqlite<Schema>(file: string): Database<Schema> {
   const kysely = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: withStatementCache(connection) }),
     plugins: [new CamelCasePlugin()],
+    log: observeQuery('sqlite'),
   });
   return {
     engine: 'sqlite',
@@ -103,6 +106,7 @@ function createPostgres<Schema>(url: string, poolSize: number, schema?: string):
   const kysely = new Kysely<Schema>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],
+    log: observeQuery('postgresql'),
   });
   return {
     engine: 'postgres',
@@ -114,5 +118,17 @@ function createPostgres<Schema>(url: string, poolSize: number, schema?: string):
     async close() {
       await kysely.destroy();
     },
+  };
+}
+
+/** Each query's time goes to the request's breakdown and, when tracing, to a span (statements carry no values). */
+function observeQuery(system: string): (event: LogEvent) => void {
+  return (event) => {
+    addTiming('db', event.queryDurationMillis);
+    recordSpan('db.query', event.queryDurationMillis, {
+      'db.system': system,
+      'db.statement': event.query.sql.slice(0, 300),
+      ...(event.level === 'error' ? { error: true } : {}),
+    });
   };
 }

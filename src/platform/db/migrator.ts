@@ -7,6 +7,7 @@ import * as m003 from './migrations/003_agent_runs.ts';
 import * as m004 from './migrations/004_finetune_datasets.ts';
 import * as m005 from './migrations/005_finetune_jobs.ts';
 import * as m006 from './migrations/006_finetune_provider_runs.ts';
+import * as m007 from './migrations/007_request_monitoring.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Record<string, EngineMigration> = {
   '004_finetune_datasets': m004,
   '005_finetune_jobs': m005,
   '006_finetune_provider_runs': m006,
+  '007_request_monitoring': m007,
 };
 
 export interface MigrationReport {

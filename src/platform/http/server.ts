@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../index.ts';
+import { registerRequestObservability } from '../observability/http.ts';
 import { type Authenticator, registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { schemaSerializerCompiler } from './serializer.ts';
@@ -42,6 +43,8 @@ export async function createHttpServer(
     requestTimeout: 120_000,
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
+    // One line per request, written by the observability hook with the workspace, route and timing.
+    disableRequestLogging: true,
     requestIdHeader: false,
   });
 
@@ -59,6 +62,8 @@ export async function createHttpServer(
   });
 
   registerErrorHandling(app);
+  // Before authentication, so refused requests are timed, traced and counted too.
+  registerRequestObservability(app, platform);
 
   await app.register(swagger, {
     openapi: {

@@ -1,0 +1,39 @@
+// Fine-tuning's metrics, read from the jobs table when Prometheus scrapes: jobs by status and provider, and
+// the training queue's depth (waiting, active, failed).
+import type { Kysely } from 'kysely';
+import type { Metrics, Sample } from '../platform/observability/metrics.ts';
+
+const QUEUE_STATE: Record<string, string> = {
+  created: 'waiting',
+  queued: 'waiting',
+  validating: 'active',
+  running: 'active',
+  failed: 'failed',
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
+export function registerFineTuningMetrics(metrics: Metrics, db: Kysely<any>): void {
+  const counts = () =>
+    db
+      .selectFrom('ft_jobs')
+      .select(['status', 'provider', (eb) => eb.fn.countAll<number>().as('jobs')])
+      .groupBy(['status', 'provider'])
+      .execute();
+  metrics.gauge(
+    'crm_ai_finetune_jobs',
+    'Fine-tuning jobs by status and provider',
+    ['status', 'provider'],
+    async () =>
+      (await counts()).map(
+        (row) => [{ status: row.status, provider: row.provider }, Number(row.jobs)] as Sample,
+      ),
+  );
+  metrics.queue(async () => {
+    const byState: Record<string, number> = { waiting: 0, active: 0, failed: 0 };
+    for (const row of await counts()) {
+      const state = QUEUE_STATE[row.status];
+      if (state) byState[state]! += Number(row.jobs);
+    }
+    return Object.entries(byState).map(([state, jobs]) => [{ queue: 'fine-tuning', state }, jobs] as Sample);
+  });
+}

@@ -1,0 +1,171 @@
+// Error rates and recent errors per workspace, for the whole cluster: each instance counts its requests per
+// workspace and minute in memory and adds them to the shared table every few seconds; error responses are
+// stored as events (code, route, message, request id — never bodies, tokens or record contents). Rows older
+// than a day are pruned.
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { Logger } from '../logger.ts';
+
+export interface RequestOutcome {
+  workspaceId: string | null;
+  method: string;
+  route: string;
+  status: number;
+  code?: string;
+  message?: string;
+  requestId: string;
+}
+
+interface Bucket {
+  workspaceId: string;
+  minute: string;
+  requests: number;
+  clientErrors: number;
+  serverErrors: number;
+}
+
+export interface ErrorWindow {
+  requests: number;
+  clientErrors: number;
+  serverErrors: number;
+  /** Share of requests answered with a 5xx. */
+  errorRate: number;
+  /** Share answered with a 4xx (refused input, missing records, auth). */
+  clientErrorRate: number;
+}
+
+const WINDOWS = { '5m': 5 * 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
+const PRUNE_EVERY_MS = 10 * 60_000;
+const MAX_MESSAGE = 300;
+
+export class ErrorMonitor {
+  private buckets = new Map<string, Bucket>();
+  private events: Record<string, unknown>[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private lastPrune = 0;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: the monitoring tables are outside the CRM schema types
+    private readonly db: Kysely<any>,
+    private readonly log: Logger,
+    flushMs = 5000,
+  ) {
+    this.timer = setInterval(() => void this.flush(), flushMs);
+    this.timer.unref();
+  }
+
+  record(outcome: RequestOutcome): void {
+    const now = Date.now();
+    const minute = new Date(now - (now % 60_000)).toISOString();
+    const workspaceId = outcome.workspaceId ?? '';
+    const key = `${workspaceId}\u0000${minute}`;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { workspaceId, minute, requests: 0, clientErrors: 0, serverErrors: 0 };
+      this.buckets.set(key, bucket);
+    }
+    bucket.requests++;
+    if (outcome.status < 400) return;
+    if (outcome.status >= 500) bucket.serverErrors++;
+    else bucket.clientErrors++;
+    this.events.push({
+      id: randomUUID(),
+      workspaceId: outcome.workspaceId,
+      at: new Date(now).toISOString(),
+      method: outcome.method,
+      route: outcome.route,
+      status: outcome.status,
+      code: outcome.code ?? `HTTP_${outcome.status}`,
+      message: (outcome.message ?? '').slice(0, MAX_MESSAGE),
+      requestId: outcome.requestId,
+    });
+  }
+
+  /** Adds what this instance counted to the shared tables. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing
+      .then(() => this.write())
+      .catch((error) => {
+        this.log.warn({ err: error }, 'could not store request monitoring counts');
+      });
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const buckets = [...this.buckets.values()];
+    const events = this.events;
+    this.buckets = new Map();
+    this.events = [];
+    if (buckets.length > 0) {
+      await this.db
+        .insertInto('request_minutes')
+        .values(buckets)
+        .onConflict((oc) =>
+          oc.columns(['workspaceId', 'minute']).doUpdateSet({
+            requests: sql`request_minutes.requests + excluded.requests`,
+            clientErrors: sql`request_minutes.client_errors + excluded.client_errors`,
+            serverErrors: sql`request_minutes.server_errors + excluded.server_errors`,
+          }),
+        )
+        .execute();
+    }
+    if (events.length > 0) await this.db.insertInto('error_events').values(events).execute();
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      const dayAgo = new Date(Date.now() - WINDOWS['24h'] - 60_000).toISOString();
+      await this.db.deleteFrom('request_minutes').where('minute', '<', dayAgo).execute();
+      await this.db.deleteFrom('error_events').where('at', '<', dayAgo).execute();
+    }
+  }
+
+  /** Rates over 5 minutes, an hour and a day, and the latest errors: one workspace's, or (null) everyone's. */
+  async report(workspaceId: string | null, recentLimit = 50) {
+    await this.flush();
+    const now = Date.now();
+    const since = new Date(now - WINDOWS['24h']).toISOString();
+    let minutes = this.db
+      .selectFrom('request_minutes')
+      .select(['minute', 'requests', 'clientErrors', 'serverErrors'])
+      .where('minute', '>=', since);
+    if (workspaceId !== null) minutes = minutes.where('workspaceId', '=', workspaceId);
+    const rows = await minutes.execute();
+    const windows = {} as Record<keyof typeof WINDOWS, ErrorWindow>;
+    for (const [name, span] of Object.entries(WINDOWS) as [keyof typeof WINDOWS, number][]) {
+      const from = now - span;
+      const totals = { requests: 0, clientErrors: 0, serverErrors: 0 };
+      for (const row of rows) {
+        // A minute counts when it ends inside the window.
+        if (new Date(row.minute).getTime() + 60_000 <= from) continue;
+        totals.requests += Number(row.requests);
+        totals.clientErrors += Number(row.clientErrors);
+        totals.serverErrors += Number(row.serverErrors);
+      }
+      const share = (count: number) => (totals.requests ? Number((count / totals.requests).toFixed(4)) : 0);
+      windows[name] = {
+        ...totals,
+        errorRate: share(totals.serverErrors),
+        clientErrorRate: share(totals.clientErrors),
+      };
+    }
+    let recent = this.db
+      .selectFrom('error_events')
+      .select(['at', 'workspaceId', 'method', 'route', 'status', 'code', 'message', 'requestId'])
+      .where('at', '>=', since);
+    if (workspaceId !== null) recent = recent.where('workspaceId', '=', workspaceId);
+    const errors = await recent.orderBy('at', 'desc').limit(recentLimit).execute();
+    return {
+      windows,
+      recent: errors.map((row) => ({
+        ...row,
+        at: new Date(row.at).toISOString(),
+        status: Number(row.status),
+      })),
+    };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -1,0 +1,198 @@
+// Observability at the HTTP boundary: a server span and a timing breakdown per request, then one log line,
+// the request metrics, and the error monitor's count. Also GET /metrics (with METRICS_TOKEN, or on its own
+// port) and the error-rate endpoints.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Span, SpanStatusCode } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { workspaceOf } from '../http/auth.ts';
+import { errorResponses } from '../http/schemas.ts';
+import type { Platform } from '../index.ts';
+import { type Breakdown, roundedBreakdown, runWithTimings } from './timings.ts';
+import { startRequestSpan } from './tracing.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The code and message of the error response. */
+    errorInfo?: { code: string; message: string };
+    timings?: Breakdown;
+    span?: Span;
+  }
+  interface FastifyInstance {
+    /** Where the separate metrics listener listens, when METRICS_PORT is set. */
+    metricsAddress?: AddressInfo;
+  }
+}
+
+export function registerRequestObservability(app: FastifyInstance, platform: Platform): void {
+  const { metrics, errorMonitor } = platform;
+  const { slowRequestMs } = platform.config.observability;
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const timings: Breakdown = {};
+    request.timings = timings;
+    runWithTimings(timings, () => {
+      request.span = startRequestSpan(request.method, done);
+    });
+  });
+
+  // Every error body has the same shape ({"error":{"code","message"}}), whoever wrote it.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"error"')) {
+      try {
+        const { error } = JSON.parse(payload) as { error: { code: string; message: string } };
+        request.errorInfo = { code: error.code, message: error.message };
+      } catch {
+        // not our error shape
+      }
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const { method } = request;
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    metrics.httpRequests.inc({ route, method, status: String(status) });
+    metrics.httpDuration.observe({ route, method }, ms / 1000);
+    if (request.errorInfo) metrics.errors.inc({ code: request.errorInfo.code, status: String(status) });
+    if (request.span) {
+      request.span.updateName(`${method} ${route}`);
+      request.span.setAttributes({
+        'http.request.method': method,
+        'http.route': route,
+        'http.response.status_code': status,
+        ...(request.workspace ? { 'crm.workspace_id': request.workspace.id } : {}),
+      });
+      if (status >= 500) request.span.setStatus({ code: SpanStatusCode.ERROR });
+      request.span.end();
+    }
+    if (route.startsWith('/api')) {
+      errorMonitor.record({
+        workspaceId: request.workspace?.id ?? null,
+        method,
+        route,
+        status,
+        code: request.errorInfo?.code,
+        message: request.errorInfo?.message,
+        requestId: request.id,
+      });
+    }
+    const line = {
+      workspace: request.workspace?.id,
+      method,
+      route,
+      status,
+      ms: Math.round(ms * 10) / 10,
+      ...(request.errorInfo ? { code: request.errorInfo.code } : {}),
+    };
+    if (ms >= slowRequestMs)
+      request.log.warn({ ...line, breakdown: roundedBreakdown(request.timings ?? {}) }, 'slow request');
+    else request.log.info(line, 'request');
+  });
+}
+
+export function registerMonitoringRoutes(app: FastifyInstance, platform: Platform): void {
+  const { metrics, errorMonitor, config } = platform;
+  const token = config.observability.metricsToken;
+
+  app.get(
+    '/metrics',
+    { config: { access: { public: true } }, schema: { hide: true }, logLevel: 'warn' },
+    async (request, reply) => {
+      if (!token)
+        throw new AppError(
+          'METRICS_DISABLED',
+          403,
+          'set METRICS_TOKEN to scrape /metrics on this port, or METRICS_PORT for a separate listener',
+        );
+      if (!sameSecret(bearer(request), token))
+        throw AppError.unauthorized('send Authorization: Bearer <METRICS_TOKEN>');
+      return reply.type(metrics.contentType).send(await metrics.text());
+    },
+  );
+
+  const windowSchema = z.object({
+    requests: z.number(),
+    clientErrors: z.number(),
+    serverErrors: z.number(),
+    errorRate: z.number(),
+    clientErrorRate: z.number(),
+  });
+  const reportSchema = z.object({
+    windows: z.object({ '5m': windowSchema, '1h': windowSchema, '24h': windowSchema }),
+    recent: z.array(
+      z.object({
+        at: z.string(),
+        workspaceId: z.string().nullable(),
+        method: z.string(),
+        route: z.string(),
+        status: z.number(),
+        code: z.string(),
+        message: z.string(),
+        requestId: z.string(),
+      }),
+    ),
+  });
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(
+    '/api/monitoring/:workspaceId/errors',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        summary: "A workspace's error rates (5 min, 1 h, 24 h) and most recent errors",
+        tags: ['monitoring'],
+        params: z.object({ workspaceId: z.string().min(1).max(100) }),
+        response: { 200: reportSchema, ...errorResponses },
+      },
+    },
+    async (request) => errorMonitor.report(workspaceOf(request).id),
+  );
+  api.get(
+    '/api/monitoring/errors',
+    {
+      config: { access: { instanceRole: 'owner' } },
+      schema: {
+        summary: 'Error rates and recent errors across every workspace (owners)',
+        tags: ['monitoring'],
+        response: { 200: reportSchema, ...errorResponses },
+      },
+    },
+    async () => errorMonitor.report(null),
+  );
+
+  if (config.observability.metricsPort !== undefined) {
+    let server: Server | undefined;
+    app.addHook('onReady', async () => {
+      server = createServer(async (request, response) => {
+        if (request.url?.split('?')[0] !== '/metrics') {
+          response.writeHead(404).end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.text());
+      });
+      await new Promise<void>((resolve) =>
+        server!.listen(config.observability.metricsPort, config.observability.metricsHost, resolve),
+      );
+      app.metricsAddress = server.address() as AddressInfo;
+    });
+    app.addHook('onClose', async () => {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    });
+  }
+}
+
+function bearer(request: FastifyRequest): string {
+  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
