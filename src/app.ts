@@ -6,6 +6,7 @@ import { entityTypeNames } from './crm/records/entity-types.ts';
 import { createFineTuning, registerFineTuningModule } from './finetune/index.ts';
 import { registerCacheRoutes } from './platform/cache/routes.ts';
 import { createHttpServer } from './platform/http/server.ts';
+import { registerWebPanel } from './platform/http/web-panel.ts';
 import { createPlatform } from './platform/index.ts';
 import type { Logger } from './platform/logger.ts';
 import { registerMonitoringRoutes } from './platform/observability/http.ts';
@@ -27,6 +28,7 @@ export async function buildApp(config: Config, log?: Logger) {
   registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
   registerCacheRoutes(app, platform.cache, entityTypeNames);
   registerMonitoringRoutes(app, platform);
+  await registerWebPanel(app);
   if (platform.cache.tiers.redisEnabled) {
     // Without Redis the cache serves from L1 and the source: degraded, still able to answer.
     app.readinessChecks.push({ name: 'redis', critical: false, check: () => platform.cache.tiers.ping() });

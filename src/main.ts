@@ -7,6 +7,7 @@ import { createCrm } from './crm/index.ts';
 import { seedWorkspace } from './crm/seed/seed.ts';
 import { createDatasetFromCli, type DatasetCliOptions } from './finetune/dataset-command.ts';
 import { roles } from './platform/http/roles.ts';
+import { buildWebPanelIfMissing } from './platform/http/web-panel.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
 import { indexWorkspace } from './vector/index-command.ts';
@@ -33,6 +34,7 @@ async function serve(options: { production?: boolean }): Promise<void> {
     const problems = productionProblems(config);
     if (problems.length > 0) throw new ConfigError(problems);
   }
+  await buildWebPanelIfMissing((line) => process.stdout.write(`${line}\n`));
   const { app, crm } = await buildApp(config);
   const bootstrap = config.bootstrapDemo ? await crm.identity.bootstrap() : undefined;
   const address = await app.listen({ host: config.host, port: config.port });
@@ -52,7 +54,9 @@ async function serve(options: { production?: boolean }): Promise<void> {
       ].join('\n'),
     );
   }
-  process.stdout.write(`crm-ai listening on ${address} (API at ${address}/api, docs at ${address}/docs)\n`);
+  process.stdout.write(
+    `crm-ai listening on ${address}: admin panel at ${address}/ (sign in with an API token), API at ${address}/api, docs at ${address}/docs\n`,
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -172,6 +172,27 @@ describe('error monitoring', () => {
   });
 });
 
+describe('operations overview', () => {
+  test('reads the same numbers: hit rate, latency percentiles per route, queues, index lag', async () => {
+    const overview = await alice.api.get(`/api/monitoring/${alice.workspaceId}/overview`);
+    assert.equal(overview.status, 200, JSON.stringify(overview.body));
+    const { cache, latency, queues, indexLag } = overview.body;
+    assert.ok(cache.hitRate > 0 && cache.hitRate <= 1);
+    const contacts = latency.find(
+      (entry: { route: string; method: string }) =>
+        entry.route === '/api/workspaces/:workspaceId/contacts/:id' && entry.method === 'GET',
+    );
+    assert.ok(contacts && contacts.count >= 3 && contacts.p50Ms > 0 && contacts.p99Ms >= contacts.p50Ms);
+    assert.deepEqual(
+      queues.map((q: { queue: string; state: string }) => `${q.queue}:${q.state}`).sort(),
+      ['fine-tuning:active', 'fine-tuning:failed', 'fine-tuning:waiting', 'indexing:failed', 'indexing:waiting'],
+    );
+    assert.equal(typeof indexLag, 'number');
+    const viewer = await server.newMember(alice.workspaceId, 'viewer');
+    assert.equal((await viewer.api.get(`/api/monitoring/${alice.workspaceId}/overview`)).status, 403);
+  });
+});
+
 describe('request logs', () => {
   test('one structured line per request; a slow request is logged with its breakdown', async () => {
     logLines.length = 0;

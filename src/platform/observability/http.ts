@@ -12,6 +12,7 @@ import { AppError } from '../errors.ts';
 import { workspaceOf } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { Platform } from '../index.ts';
+import { operationsOverview } from './overview.ts';
 import { type Breakdown, roundedBreakdown, runWithTimings } from './timings.ts';
 import { startRequestSpan } from './tracing.ts';
 
@@ -164,6 +165,44 @@ export function registerMonitoringRoutes(app: FastifyInstance, platform: Platfor
       },
     },
     async () => errorMonitor.report(null),
+  );
+
+  api.get(
+    '/api/monitoring/:workspaceId/overview',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        summary: 'Operations at a glance: cache hit rate, latency percentiles, queue depth, indexing lag',
+        tags: ['monitoring'],
+        params: z.object({ workspaceId: z.string().min(1).max(100) }),
+        response: {
+          200: z.object({
+            at: z.string(),
+            cache: z.object({
+              hits: z.number(),
+              misses: z.number(),
+              hitRate: z.number(),
+              l1Entries: z.number(),
+              redisConnected: z.boolean(),
+              breaker: z.string(),
+            }),
+            latency: z.array(
+              z.object({
+                route: z.string(),
+                method: z.string(),
+                count: z.number(),
+                p50Ms: z.number(),
+                p99Ms: z.number(),
+              }),
+            ),
+            queues: z.array(z.object({ queue: z.string(), state: z.string(), jobs: z.number() })),
+            indexLag: z.number(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => operationsOverview(metrics, platform.cache),
   );
 
   if (config.observability.metricsPort !== undefined) {

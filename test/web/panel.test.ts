@@ -1,0 +1,151 @@
+// The admin panel end to end in headless Chromium (from apt, driven by playwright-core) against the real
+// server on a seeded workspace: sign in, create a fine-tuning job through the wizard and watch its chart
+// receive points, run a hybrid search and "similar records", run the lead qualification agent and see its
+// evidence, open the operations page. Screenshots of each page go to test-artifacts/panel/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildWebPanelIfMissing } from '../../src/platform/http/web-panel.ts';
+import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts/panel');
+const available = fs.existsSync(CHROMIUM);
+// CI installs Chromium (.ci/run); a developer machine without it skips, saying why.
+const skip = !available && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false;
+
+let server: TestApp;
+let tenant: Tenant;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+describe('admin panel in Chromium', { skip }, () => {
+  before(async () => {
+    await buildWebPanelIfMissing(() => {});
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    ({ server, tenant } = await seededWorkspaces({
+      size: 600,
+      seed: 5,
+      env: { FINETUNE_POLL_MS: '20', FINETUNE_SIMULATOR_STEP_MS: '40' },
+    }));
+    await server.vector.indexer.idle();
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 860 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+  });
+  after(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  });
+
+  test('sign in with a token', async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByLabel('API token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('API token').fill(tenant.token);
+    await shot('sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Sections' }).waitFor();
+    assert.equal(await page.getByLabel('Workspace').inputValue(), tenant.workspaceId);
+  });
+
+  test('create a fine-tuning job through the wizard and watch the loss chart receive points', async () => {
+    await page.goto(`${server.baseUrl}/#/fine-tuning`);
+    await page.getByRole('link', { name: 'New job' }).click();
+    await page.getByText('Qwen 3 8B').click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Provider').selectOption('simulator');
+    await page.getByRole('radio', { name: /LoRA/ }).first().check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('radio', { name: 'Build from workspace records' }).check();
+    await page.getByLabel('Type').selectOption('instruction');
+    await page.getByLabel('At most this many examples').fill('60');
+    await page.getByRole('button', { name: 'Build dataset' }).click();
+    await page.getByTestId('chosen-dataset').waitFor();
+    assert.match(await page.getByTestId('chosen-dataset').innerText(), /quality \d+\/100/);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Job name').fill('Follow-up writer');
+    await page.getByLabel('Epochs').fill('2');
+    await page.getByRole('button', { name: 'Estimate cost and time' }).click();
+    await page.getByTestId('estimate-tokens').waitFor();
+    assert.ok(Number((await page.getByTestId('estimate-tokens').innerText()).replaceAll(',', '')) > 0);
+    await shot('fine-tuning-estimate');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.waitForURL(/#\/fine-tuning\/jobs\//);
+    await page.getByRole('heading', { name: 'Follow-up writer' }).waitFor();
+    assert.ok(
+      await page.getByText('simulated', { exact: true }).first().isVisible(),
+      'simulated jobs are marked',
+    );
+    await page.waitForFunction(
+      () => Number(document.querySelector('.chart')?.getAttribute('data-points')) >= 5,
+    );
+    await page.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await shot('fine-tuning-job');
+    await page.getByRole('link', { name: '← All jobs' }).click();
+    await page.getByRole('heading', { name: 'Models comparison' }).waitFor();
+    await shot('fine-tuning-overview');
+  });
+
+  test('run a hybrid search, then similar records', async () => {
+    await page.goto(`${server.baseUrl}/#/search`);
+    await page.getByLabel('Query').fill('enterprise software renewal');
+    await page.getByRole('radio', { name: 'hybrid' }).check();
+    await page.getByLabel(/Vector weight/).fill('0.6');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByTestId('search-results').locator('li');
+    await results.first().waitFor();
+    assert.ok((await results.count()) >= 3);
+    await shot('search');
+    await results.first().getByRole('button', { name: 'Similar records' }).click();
+    await page.getByRole('heading', { name: /^Similar to/ }).waitFor();
+    assert.ok((await page.getByTestId('search-results').locator('li').count()) >= 1);
+  });
+
+  test('run the lead qualification agent and see its evidence', async () => {
+    await page.goto(`${server.baseUrl}/#/agents`);
+    await page.locator('select[name="agent"]').selectOption('leadQualification');
+    const record = page.locator('select[name="record"]');
+    await record.locator('option').nth(1).waitFor({ state: 'attached' });
+    await record.selectOption({ index: 1 });
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByTestId('agent-answer').waitFor();
+    assert.ok(
+      (await page.getByTestId('agent-evidence').locator('li').count()) >= 1,
+      'the evidence records are listed',
+    );
+    await shot('agents');
+  });
+
+  test('open the operations page, at laptop and tablet widths', async () => {
+    await page.goto(`${server.baseUrl}/#/operations`);
+    await page.getByTestId('cache-stats').waitFor();
+    await page.getByTestId('index-stats').waitFor();
+    assert.ok((await page.getByTestId('index-stats').locator('tbody tr').count()) === 6);
+    await shot('operations');
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.getByTestId('cache-stats').waitFor();
+    await shot('operations-tablet');
+  });
+});

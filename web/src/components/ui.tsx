@@ -1,0 +1,100 @@
+// Small building blocks shared by the pages: loading and error states, a data-loading hook, badges.
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { ApiError } from '../api.ts';
+
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const run = useCallback(
+    () => {
+      setState((previous) => ({ ...previous, loading: true }));
+      load().then(
+        (data) => setState({ data, loading: false }),
+        (error) => setState({ error, loading: false }),
+      );
+    },
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists what the loader depends on
+    deps,
+  );
+  useEffect(run, [run]);
+  return { ...state, reload: run };
+}
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p className="muted" role="status" aria-live="polite">
+      {what}…
+    </p>
+  );
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <div className="error" role="alert">
+      {error instanceof ApiError ? <strong>{error.code}: </strong> : null}
+      {message}
+      {error instanceof ApiError && error.requestId ? (
+        <span className="muted"> (request {error.requestId})</span>
+      ) : null}
+    </div>
+  );
+}
+
+export function Badge({
+  tone = 'neutral',
+  children,
+}: {
+  tone?: 'neutral' | 'good' | 'bad' | 'warn' | 'info';
+  children: ReactNode;
+}) {
+  return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+const STATUS_TONES: Record<string, 'good' | 'bad' | 'warn' | 'info' | 'neutral'> = {
+  succeeded: 'good',
+  deployed: 'good',
+  failed: 'bad',
+  cancelled: 'warn',
+  running: 'info',
+  validating: 'info',
+  queued: 'neutral',
+  created: 'neutral',
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return <Badge tone={STATUS_TONES[status] ?? 'neutral'}>{status}</Badge>;
+}
+
+export function SimulatedBadge() {
+  return (
+    <Badge tone="warn">
+      <span title="No model was trained: the simulator stands in for a GPU run">simulated</span>
+    </Badge>
+  );
+}
+
+export function Section({
+  title,
+  actions,
+  children,
+}: {
+  title: string;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <section className="card">
+      <header className="card-head">
+        <h2>{title}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export const formatNumber = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined
+    ? '—'
+    : value.toLocaleString('en-US', { maximumFractionDigits: digits });

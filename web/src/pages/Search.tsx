@@ -1,0 +1,185 @@
+// Search: semantic or hybrid (with the vector/keyword weight as a slider), entity-type filters, results
+// with scores and links to the record, and "similar records" from any result.
+import { useState } from 'react';
+import type { Workspace } from '../App.tsx';
+import { get, post } from '../api.ts';
+import { Badge, ErrorNote, Loading, Section } from '../components/ui.tsx';
+
+const TYPES = [
+  { name: 'contact', plural: 'contacts' },
+  { name: 'lead', plural: 'leads' },
+  { name: 'deal', plural: 'deals' },
+  { name: 'activity', plural: 'activities' },
+  { name: 'project', plural: 'projects' },
+  { name: 'document', plural: 'documents' },
+];
+
+interface Hit {
+  entityType: string;
+  entityId: string;
+  score: number;
+  title: string;
+  snippet: string;
+  matched?: string[];
+}
+
+export function SearchPage({ workspace }: { workspace: Workspace }) {
+  const [query, setQuery] = useState('');
+  const [mode, setMode] = useState<'hybrid' | 'semantic'>('hybrid');
+  const [weight, setWeight] = useState(0.7);
+  const [types, setTypes] = useState<string[]>([]);
+  const [results, setResults] = useState<{ title: string; hits: Hit[]; tookMs?: number } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(false);
+  const base = `/api/vector/${workspace.id}`;
+
+  const run = async (work: () => Promise<{ title: string; hits: Hit[]; tookMs?: number }>) => {
+    setLoading(true);
+    setError(null);
+    try {
+      setResults(await work());
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setLoading(false);
+    }
+  };
+  const search = () =>
+    run(async () => {
+      const body = {
+        query,
+        ...(types.length ? { entityTypes: types } : {}),
+        ...(mode === 'hybrid' ? { vectorWeight: weight } : {}),
+      };
+      const response = await post<{ results: Hit[]; tookMs: number }>(
+        `${base}/${mode === 'hybrid' ? 'hybrid-search' : 'search'}`,
+        body,
+      );
+      return {
+        title: `${mode === 'hybrid' ? 'Hybrid' : 'Semantic'} results for “${query}”`,
+        hits: response.results,
+        tookMs: response.tookMs,
+      };
+    });
+  const similar = (hit: Hit) =>
+    run(async () => {
+      const response = await get<{ results: Hit[] }>(
+        `${base}/similar/${hit.entityType}/${hit.entityId}?topK=10`,
+      );
+      return { title: `Similar to ${hit.title}`, hits: response.results };
+    });
+
+  return (
+    <div className="stack">
+      <Section title="Search">
+        <form
+          className="search-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (query.trim()) void search();
+          }}
+        >
+          <label className="span">
+            Query
+            <input
+              name="query"
+              type="search"
+              value={query}
+              placeholder="e.g. enterprise renewal at risk"
+              onChange={(event) => setQuery(event.target.value)}
+            />
+          </label>
+          <div className="row" role="radiogroup" aria-label="Mode">
+            {(['hybrid', 'semantic'] as const).map((value) => (
+              <label key={value} className="inline">
+                <input
+                  type="radio"
+                  name="mode"
+                  value={value}
+                  checked={mode === value}
+                  onChange={() => setMode(value)}
+                />
+                {value}
+              </label>
+            ))}
+          </div>
+          {mode === 'hybrid' ? (
+            <label>
+              Vector weight: {weight.toFixed(2)} (keyword {(1 - weight).toFixed(2)})
+              <input
+                type="range"
+                name="vectorWeight"
+                min={0}
+                max={1}
+                step={0.05}
+                value={weight}
+                onChange={(event) => setWeight(Number(event.target.value))}
+              />
+            </label>
+          ) : null}
+          <fieldset className="row">
+            <legend>Entity types (none: all)</legend>
+            {TYPES.map((type) => (
+              <label key={type.name} className="inline">
+                <input
+                  type="checkbox"
+                  name="entityTypes"
+                  value={type.name}
+                  checked={types.includes(type.name)}
+                  onChange={(event) =>
+                    setTypes(
+                      event.target.checked ? [...types, type.name] : types.filter((t) => t !== type.name),
+                    )
+                  }
+                />
+                {type.plural}
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit" disabled={loading || !query.trim()}>
+            Search
+          </button>
+        </form>
+      </Section>
+      <ErrorNote error={error} />
+      {loading ? <Loading what="Searching" /> : null}
+      {results ? (
+        <Section
+          title={results.title}
+          actions={results.tookMs !== undefined ? <span className="muted">{results.tookMs} ms</span> : null}
+        >
+          {results.hits.length === 0 ? <p className="muted">Nothing found.</p> : null}
+          <ol className="results" data-testid="search-results">
+            {results.hits.map((hit) => {
+              const plural = TYPES.find((t) => t.name === hit.entityType)?.plural ?? hit.entityType;
+              return (
+                <li key={`${hit.entityType}:${hit.entityId}`}>
+                  <div className="row">
+                    <Badge tone="info">{hit.entityType}</Badge>
+                    <a
+                      href={`/api/workspaces/${workspace.id}/${plural}/${hit.entityId}`}
+                      target="_blank"
+                      rel="noreferrer"
+                    >
+                      {hit.title}
+                    </a>
+                    <span className="score" title="similarity score">
+                      {hit.score.toFixed(3)}
+                    </span>
+                    {hit.matched?.map((m) => (
+                      <Badge key={m}>{m}</Badge>
+                    ))}
+                    <button type="button" className="link" onClick={() => void similar(hit)}>
+                      Similar records
+                    </button>
+                  </div>
+                  <p className="muted">{hit.snippet}</p>
+                </li>
+              );
+            })}
+          </ol>
+        </Section>
+      ) : null}
+    </div>
+  );
+}
