@@ -55,7 +55,7 @@ async function serve(options: { production?: boolean }): Promise<void> {
     );
   }
   process.stdout.write(
-    `crm-ai listening on ${address}: admin panel at ${address}/ (sign in with an API token), API at ${address}/api, docs at ${address}/docs\n`,
+    `crm-ai listening on ${address} (admin panel at ${address}/, API at ${address}/api, docs at ${address}/docs)\n`,
   );
 
   let closing = false;

@@ -183,10 +183,13 @@ describe('operations overview', () => {
         entry.route === '/api/workspaces/:workspaceId/contacts/:id' && entry.method === 'GET',
     );
     assert.ok(contacts && contacts.count >= 3 && contacts.p50Ms > 0 && contacts.p99Ms >= contacts.p50Ms);
-    assert.deepEqual(
-      queues.map((q: { queue: string; state: string }) => `${q.queue}:${q.state}`).sort(),
-      ['fine-tuning:active', 'fine-tuning:failed', 'fine-tuning:waiting', 'indexing:failed', 'indexing:waiting'],
-    );
+    assert.deepEqual(queues.map((q: { queue: string; state: string }) => `${q.queue}:${q.state}`).sort(), [
+      'fine-tuning:active',
+      'fine-tuning:failed',
+      'fine-tuning:waiting',
+      'indexing:failed',
+      'indexing:waiting',
+    ]);
     assert.equal(typeof indexLag, 'number');
     const viewer = await server.newMember(alice.workspaceId, 'viewer');
     assert.equal((await viewer.api.get(`/api/monitoring/${alice.workspaceId}/overview`)).status, 403);

@@ -98,9 +98,8 @@ describe('admin panel in Chromium', { skip }, () => {
       await page.getByText('simulated', { exact: true }).first().isVisible(),
       'simulated jobs are marked',
     );
-    await page.waitForFunction(
-      () => Number(document.querySelector('.chart')?.getAttribute('data-points')) >= 5,
-    );
+    // A string, evaluated in the page (this file is typed for Node, not the DOM).
+    await page.waitForFunction("Number(document.querySelector('.chart')?.getAttribute('data-points')) >= 5");
     await page.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 30_000 });
     await shot('fine-tuning-job');
     await page.getByRole('link', { name: '← All jobs' }).click();

@@ -1,7 +1,7 @@
 // The Fastify server: zod validation and serialisation, OpenAPI, rate limits, errors, health and readiness.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../index.ts';
@@ -44,7 +44,7 @@ export async function createHttpServer(
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
     // One line per request, written by the observability hook with the workspace, route and timing.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
   });
 
