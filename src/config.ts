@@ -105,6 +105,10 @@ export const environmentSchema = z
     ),
     REPLICATE_DESTINATION_HARDWARE: z.string().min(1).default('gpu-a40-large'),
     REPLICATE_USD_PER_SECOND: z.coerce.number().min(0).default(0.0058),
+    JOB_QUEUE: z.enum(['memory', 'redis']).default('memory'),
+    RUN_JOBS: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
+    QUEUE_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+    FINETUNE_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).optional(),
     METRICS_TOKEN: z.preprocess(
       emptyAsUndefined,
       z.string().min(16, 'use at least 16 characters').optional(),
@@ -137,6 +141,13 @@ export const environmentSchema = z
         code: 'custom',
         path: ['EMBEDDING_MODEL_PATH'],
         message: 'is required when EMBEDDING_PROVIDER=onnx (a local model directory; nothing is downloaded)',
+      });
+    }
+    if (env.JOB_QUEUE === 'redis' && !env.REDIS_URL && !env.REDIS_ENABLED) {
+      context.addIssue({
+        code: 'custom',
+        path: ['JOB_QUEUE'],
+        message: 'redis needs Redis: set REDIS_URL (or REDIS_ENABLED=true with the REDIS_* variables)',
       });
     }
     if (env.VECTOR_DB_BACKEND === 'milvus' && !env.MILVUS_ADDRESS) {
@@ -178,6 +189,8 @@ export interface Config {
     /** Whether this instance runs training jobs (any number of instances may). */
     worker: boolean;
     pollMs: number;
+    /** How long a worker holds a job without reporting before another worker may take it over. */
+    leaseMs: number;
     simulatorStepMs: number;
     gpuHourUsd: number;
     perMillionTokensUsd: { together: number; openai: number };
@@ -195,6 +208,14 @@ export interface Config {
         usdPerSecond: number;
       };
     };
+  };
+  jobs: {
+    /** `memory`: background work runs in the process that caused it; `redis`: a BullMQ queue shared by the cluster. */
+    queue: 'memory' | 'redis';
+    /** Whether this process consumes queued jobs (indexing, training); API instances of a cluster say no. */
+    run: boolean;
+    /** How long a silent worker keeps a queued job before another takes it over. */
+    lockMs: number;
   };
   observability: {
     /** Bearer token for GET /metrics on the API port; unset, /metrics there is refused. */
@@ -276,8 +297,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     vector: resolveVector(env),
     fineTuning: {
-      worker: env.FINETUNE_WORKER,
+      // RUN_JOBS=false turns training off too: a cluster's API instances leave it to workers.
+      worker: env.FINETUNE_WORKER && env.RUN_JOBS,
       pollMs: env.FINETUNE_POLL_MS,
+      // Long enough to outlast a hosted provider's poll interval, after which the lease is renewed.
+      leaseMs:
+        env.FINETUNE_LEASE_MS ??
+        Math.max(30_000, env.FINETUNE_POLL_MS * 10, env.FINETUNE_PROVIDER_POLL_MS * 3),
       simulatorStepMs: env.FINETUNE_SIMULATOR_STEP_MS,
       gpuHourUsd: env.FINETUNE_GPU_HOUR_USD,
       perMillionTokensUsd: {
@@ -306,6 +332,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         },
       },
     },
+    jobs: { queue: env.JOB_QUEUE, run: env.RUN_JOBS, lockMs: env.QUEUE_LOCK_MS },
     observability: {
       metricsToken: env.METRICS_TOKEN,
       metricsPort: env.METRICS_PORT,

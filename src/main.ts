@@ -11,6 +11,7 @@ import { buildWebPanelIfMissing } from './platform/http/web-panel.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
 import { indexWorkspace } from './vector/index-command.ts';
+import { startWorker } from './worker.ts';
 
 function readConfig(): Config {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
@@ -82,6 +83,23 @@ program
   .description('run the HTTP API (port 5001 by default)')
   .option('--production', 'refuse to start without PostgreSQL and Redis')
   .action(serve);
+
+program
+  .command('worker')
+  .description('run background jobs (indexing from the Redis queue, fine-tuning) without serving HTTP')
+  .action(async () => {
+    const worker = await startWorker(readConfig());
+    process.stdout.write('crm-ai worker running\n');
+    let closing = false;
+    const shutdown = async () => {
+      if (closing) return;
+      closing = true;
+      await worker.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown());
+    process.once('SIGTERM', () => void shutdown());
+  });
 
 program
   .command('migrate')

@@ -59,7 +59,7 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
     trainers[provider.name] = hostedTrainer(provider, config.hosted.pollMs);
   const worker = new JobWorker(jobs, datasets, trainers, platform.log, {
     pollMs: config.pollMs,
-    leaseMs: Math.max(30_000, config.pollMs * 10),
+    leaseMs: config.leaseMs,
     artifactDirectory: path.join(platform.config.dataDir, 'models'),
     onRetry: () => platform.metrics.queueRetries.inc({ queue: 'fine-tuning' }),
   });

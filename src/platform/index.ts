@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { ErrorMonitor } from './observability/error-monitor.ts';
 import { Metrics } from './observability/metrics.ts';
 import { startTracing, stopTracing } from './observability/tracing.ts';
+import { JobQueues } from './queue/job-queues.ts';
 
 export interface Platform {
   config: Config;
@@ -21,6 +22,8 @@ export interface Platform {
   cache: CacheService;
   metrics: Metrics;
   errorMonitor: ErrorMonitor;
+  /** The cluster's job queues, when JOB_QUEUE=redis. */
+  queues?: JobQueues;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,16 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
   registerCacheMetrics(metrics, tiers);
   // biome-ignore lint/suspicious/noExplicitAny: the monitoring tables are outside the CRM schema types
   const errorMonitor = new ErrorMonitor(database.kysely as Kysely<any>, log);
+  const queues =
+    config.jobs.queue === 'redis' && config.redis
+      ? new JobQueues({
+          redisUrl: config.redis.url,
+          prefix: `${config.cache.namespace}:queue`,
+          log,
+          lockMs: config.jobs.lockMs,
+        })
+      : undefined;
+  queues?.registerMetrics(metrics);
   return {
     config,
     log,
@@ -57,7 +70,9 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
     cache: new CacheService(tiers),
     metrics,
     errorMonitor,
+    queues,
     async close() {
+      await queues?.close();
       await errorMonitor.close();
       await tiers.close();
       await database.close();

@@ -5,17 +5,27 @@ import type { Kysely } from 'kysely';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
 import { createEmbedder } from './embedders/registry.ts';
-import { Indexer } from './indexer.ts';
+import { Indexer, type IndexerStats } from './indexer.ts';
 import { KeywordRepository } from './keyword-repository.ts';
 import { registerVectorMetrics } from './metrics.ts';
+import { QueuedIndexer } from './queued-indexer.ts';
 import { registerVectorRoutes } from './routes.ts';
 import { VectorService } from './service.ts';
 import { LocalVectorStore } from './stores/local.ts';
 import type { VectorStore } from './stores/vector-store.ts';
 
+/** What keeps the index in step with the records: in this process, or through the cluster's queue. */
+export interface RecordIndexer {
+  start(events: Platform['events']): void;
+  stats(): IndexerStats;
+  /** Resolves once every change so far is in the index. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface Vector {
   service: VectorService;
-  indexer: Indexer;
+  indexer: RecordIndexer;
   store: VectorStore;
   /** Resolves when the start-up check for lost namespaces has finished. */
   repaired: Promise<void>;
@@ -51,10 +61,18 @@ export async function createVector(
   // biome-ignore lint/suspicious/noExplicitAny: the keyword table is queried with raw SQL only
   const keywords = new KeywordRepository(platform.database.kysely as Kysely<any>, platform.database.engine);
   const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);
-  const indexer = new Indexer(service, platform.log);
+  const { queues } = platform;
+  let indexer: RecordIndexer;
+  if (queues) {
+    const queued = new QueuedIndexer(queues, service, crm.records, platform.log);
+    if (platform.config.jobs.run) queued.consume();
+    indexer = queued;
+  } else {
+    indexer = new Indexer(service, platform.log);
+  }
   indexer.start(platform.events);
   // biome-ignore lint/suspicious/noExplicitAny: reads the workspaces table only
-  registerVectorMetrics(platform.metrics, platform.database.kysely as Kysely<any>, store, indexer);
+  registerVectorMetrics(platform.metrics, platform.database.kysely as Kysely<any>, store, indexer, !queues);
   // Index files are an acceleration structure: when a workspace's are missing (first start after seeding,
   // or lost), they are rebuilt from the records in the background while the instance serves.
   const repairing =

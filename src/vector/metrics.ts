@@ -13,7 +13,9 @@ export function registerVectorMetrics(
   // biome-ignore lint/suspicious/noExplicitAny: reads the workspaces table only
   db: Kysely<any>,
   store: VectorStore,
-  indexer: Indexer,
+  indexer: Pick<Indexer, 'stats'>,
+  /** Whether the indexer's own backlog is the indexing queue (not so when BullMQ holds it). */
+  reportQueue: boolean,
 ): void {
   const namespaces = async () => {
     const workspaces = await db.selectFrom('workspaces').select('id').limit(MAX_WORKSPACES).execute();
@@ -50,6 +52,7 @@ export function registerVectorMetrics(
       ];
     },
   );
+  if (!reportQueue) return;
   metrics.queue(() => {
     const stats = indexer.stats();
     return [

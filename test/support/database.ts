@@ -20,9 +20,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(engine = testEngine): Promise<TestDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-test-'));
-  if (testEngine === 'sqlite') {
+  if (engine === 'sqlite') {
     return {
       env: { DATA_DIR: dataDir },
       dataDir,

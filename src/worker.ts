@@ -1,0 +1,34 @@
+// `crm-ai worker`: a process that runs background work and serves no HTTP: indexing jobs from the cluster's
+// queue (JOB_QUEUE=redis) and fine-tuning jobs (claimed from the database under a lease). Run any number;
+// they share the work. SIGTERM finishes the jobs in hand (a training run is handed back at its next step).
+import type { Config } from './config.ts';
+import { createCrm } from './crm/index.ts';
+import { createFineTuning } from './finetune/index.ts';
+import { createPlatform } from './platform/index.ts';
+import { createVector } from './vector/index.ts';
+
+export async function startWorker(config: Config) {
+  const workerConfig: Config = {
+    ...config,
+    jobs: { ...config.jobs, run: true },
+    fineTuning: { ...config.fineTuning, worker: true },
+  };
+  const platform = await createPlatform(workerConfig);
+  const crm = createCrm(platform);
+  const vector = await createVector(platform, crm, { repair: false });
+  const fineTuning = createFineTuning(platform, crm);
+  platform.log.info(
+    { queue: config.jobs.queue, indexing: config.jobs.queue === 'redis', fineTuning: true },
+    config.jobs.queue === 'redis'
+      ? 'worker started: indexing jobs from Redis and fine-tuning jobs from the database'
+      : 'worker started: fine-tuning jobs only (set JOB_QUEUE=redis to take indexing jobs too)',
+  );
+  return {
+    platform,
+    async close() {
+      await fineTuning.close();
+      await vector.close();
+      await platform.close();
+    },
+  };
+}
