@@ -82,13 +82,15 @@ describe('admin panel in Chromium', { skip }, () => {
     await page.getByLabel('At most this many examples').fill('60');
     await page.getByRole('button', { name: 'Build dataset' }).click();
     await page.getByTestId('chosen-dataset').waitFor();
-    assert.match(await page.getByTestId('chosen-dataset').innerText(), /quality \d+\/100/);
+    assert.match((await page.getByTestId('chosen-dataset').textContent()) ?? '', /quality \d+\/100/);
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Job name').fill('Follow-up writer');
     await page.getByLabel('Epochs').fill('2');
     await page.getByRole('button', { name: 'Estimate cost and time' }).click();
     await page.getByTestId('estimate-tokens').waitFor();
-    assert.ok(Number((await page.getByTestId('estimate-tokens').innerText()).replaceAll(',', '')) > 0);
+    assert.ok(
+      Number(((await page.getByTestId('estimate-tokens').textContent()) ?? '').replaceAll(',', '')) > 0,
+    );
     await shot('fine-tuning-estimate');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('button', { name: 'Create job' }).click();
