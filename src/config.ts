@@ -126,6 +126,7 @@ export const environmentSchema = z
       .min(1024)
       .default(10 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     BOOTSTRAP_DEMO: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
   })
   .superRefine((env, context) => {
@@ -252,7 +253,12 @@ export interface Config {
     | { provider: 'onnx'; modelPath: string }
     | { provider: 'openai'; baseUrl: string; apiKey?: string; model: string; dimensions: number };
   providers: { openAiApiKey?: string; togetherApiKey?: string; replicateApiToken?: string };
-  http: { bodyLimitBytes: number; rateLimitPerMinute: number };
+  http: {
+    bodyLimitBytes: number;
+    rateLimitPerMinute: number;
+    /** Failed token attempts per client address per minute before 429s. */
+    authFailuresPerMinute: number;
+  };
   bootstrapDemo: boolean;
 }
 
@@ -358,7 +364,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       togetherApiKey: env.TOGETHER_AI_API_KEY,
       replicateApiToken: env.REPLICATE_API_TOKEN,
     },
-    http: { bodyLimitBytes: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
+    http: {
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    },
     bootstrapDemo: env.BOOTSTRAP_DEMO,
   };
 }

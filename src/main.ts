@@ -115,7 +115,8 @@ users
   .command('create')
   .requiredOption('--email <email>')
   .option('--name <name>')
-  .action((options: { email: string; name?: string }) =>
+  .option('--operator', 'may see every workspace’s operational data (the instance-wide error view)')
+  .action((options: { email: string; name?: string; operator?: boolean }) =>
     withPlatform(async (platform) => {
       const user = await createCrm(platform).identity.createUser(options);
       process.stdout.write(`${JSON.stringify(user)}\n`);

@@ -165,10 +165,17 @@ describe('error monitoring', () => {
     const viewer = await server.newMember(alice.workspaceId, 'viewer');
     assert.equal((await viewer.api.get(`/api/monitoring/${alice.workspaceId}/errors`)).status, 403);
 
-    const instance = await alice.api.get('/api/monitoring/errors');
+    // The instance-wide view is for operators: owning a workspace (anyone can create one) is not enough.
+    assert.equal((await alice.api.get('/api/monitoring/errors')).status, 403);
+    assert.equal((await viewer.api.get('/api/monitoring/errors')).status, 403);
+    const operator = await server.crm.identity.createUser({
+      email: `ops-${process.pid}@example.com`,
+      operator: true,
+    });
+    const { token } = await server.crm.identity.issueToken(operator.id, 'ops');
+    const instance = await server.as(token).get('/api/monitoring/errors');
     assert.equal(instance.status, 200);
     assert.ok(instance.body.recent.some((entry: { requestId: string }) => entry.requestId === requestId));
-    assert.equal((await viewer.api.get('/api/monitoring/errors')).status, 403);
   });
 });
 

@@ -20,6 +20,7 @@ describe(`persistence on ${testEngine}`, () => {
         '005_finetune_jobs',
         '006_finetune_provider_runs',
         '007_request_monitoring',
+        '008_user_operators',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);

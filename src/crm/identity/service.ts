@@ -69,6 +69,10 @@ export class IdentityService {
     return { principal, workspace: grant.workspace };
   }
 
+  async isOperator(userId: string): Promise<boolean> {
+    return (await this.repository.findUserById(userId))?.operator === 1;
+  }
+
   async highestRole(userId: string): Promise<Role | null> {
     const memberships = await this.repository.listWorkspacesOf(userId);
     let highest: Role | null = null;
@@ -83,7 +87,7 @@ export class IdentityService {
     return access;
   }
 
-  async createUser(input: { email: string; name?: string }): Promise<User> {
+  async createUser(input: { email: string; name?: string; operator?: boolean }): Promise<User> {
     const email = input.email.toLowerCase();
     if (await this.repository.findUserByEmail(email)) throw CrmError.userExists(email);
     const user = {
@@ -91,6 +95,7 @@ export class IdentityService {
       email,
       name: input.name ?? email.split('@')[0]!,
       createdAt: this.stamp(),
+      operator: input.operator ? 1 : 0,
     };
     await this.repository.insertUser(user);
     return user;
@@ -183,7 +188,13 @@ export class IdentityService {
       const email = input.email.toLowerCase();
       let user = await repository.findUserByEmail(email);
       if (!user) {
-        user = { id: randomUUID(), email, name: input.name ?? email.split('@')[0]!, createdAt: this.stamp() };
+        user = {
+          id: randomUUID(),
+          email,
+          name: input.name ?? email.split('@')[0]!,
+          createdAt: this.stamp(),
+          operator: 0,
+        };
         await repository.insertUser(user);
       }
       const current = (await repository.listMembers(workspaceId)).find((member) => member.userId === user.id);
@@ -227,7 +238,7 @@ export class IdentityService {
    */
   async bootstrap(): Promise<{ user: User; workspace: Workspace; token: IssuedToken } | undefined> {
     if ((await this.repository.countUsers()) > 0) return undefined;
-    const user = await this.createUser({ email: 'owner@localhost', name: 'Owner' });
+    const user = await this.createUser({ email: 'owner@localhost', name: 'Owner', operator: true });
     const workspace = await this.createWorkspace({
       slug: 'demo',
       name: 'Demo workspace',

@@ -2,7 +2,8 @@
 import type { Role } from '../../platform/http/roles.ts';
 
 export interface IdentityTables {
-  users: { id: string; email: string; name: string; createdAt: string };
+  /** `operator` (0/1): may see every tenant's operational data. */
+  users: { id: string; email: string; name: string; createdAt: string; operator: number };
   apiTokens: {
     id: string;
     userId: string;

@@ -8,6 +8,7 @@ import * as m004 from './migrations/004_finetune_datasets.ts';
 import * as m005 from './migrations/005_finetune_jobs.ts';
 import * as m006 from './migrations/006_finetune_provider_runs.ts';
 import * as m007 from './migrations/007_request_monitoring.ts';
+import * as m008 from './migrations/008_user_operators.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Record<string, EngineMigration> = {
   '005_finetune_jobs': m005,
   '006_finetune_provider_runs': m006,
   '007_request_monitoring': m007,
+  '008_user_operators': m008,
 };
 
 export interface MigrationReport {

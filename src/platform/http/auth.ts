@@ -32,6 +32,8 @@ export interface Authenticator {
   ): Promise<{ principal: Principal; workspace?: WorkspaceContext }>;
   /** The highest role the user holds in any workspace, or null. */
   highestRole(userId: string): Promise<Role | null>;
+  /** Whether the user operates the instance (may see every tenant's operational data). */
+  isOperator(userId: string): Promise<boolean>;
 }
 
 export interface RouteAccess {
@@ -41,6 +43,8 @@ export interface RouteAccess {
   role?: Role;
   /** For instance-wide routes: the least role the caller must hold in at least one workspace. */
   instanceRole?: Role;
+  /** For views across every tenant: instance operators only (owning some workspace is not enough). */
+  operator?: boolean;
 }
 
 declare module 'fastify' {
@@ -53,14 +57,14 @@ declare module 'fastify' {
   }
 }
 
-/** Failed token attempts allowed per client address per window before it gets 429s. */
-const FAILED_AUTH_LIMIT = 30;
 const FAILED_AUTH_WINDOW_MS = 60_000;
 
 export function registerAuth(
   app: FastifyInstance,
   authenticator: Authenticator,
   limiter: TokenRateLimiter,
+  /** Failed token attempts allowed per client address per minute before it gets 429s. */
+  failedAuthLimit = 30,
 ): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('workspace', null);
@@ -74,7 +78,7 @@ export function registerAuth(
 
     const failure = failures.get(request.ip);
     const now = Date.now();
-    if (failure && now - failure.since < FAILED_AUTH_WINDOW_MS && failure.count >= FAILED_AUTH_LIMIT) {
+    if (failure && now - failure.since < FAILED_AUTH_WINDOW_MS && failure.count >= failedAuthLimit) {
       throw new AppError('RATE_LIMITED', 429, 'too many failed authentication attempts; wait a minute');
     }
     const workspaceRef = (request.params as Record<string, string> | undefined)?.workspaceId;
@@ -100,6 +104,9 @@ export function registerAuth(
       if (!highest || !roleAllows(highest, access.instanceRole)) {
         throw AppError.forbidden(`this needs the ${access.instanceRole} role in at least one workspace`);
       }
+    }
+    if (access?.operator && !(await authenticator.isOperator(request.principal.userId))) {
+      throw AppError.forbidden('this needs an instance operator (`crm-ai users create --operator`)');
     }
     if (!workspace) return;
     request.workspace = workspace;

@@ -79,7 +79,12 @@ export async function createHttpServer(
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  registerAuth(app, authenticator, new TokenRateLimiter(config.http.rateLimitPerMinute));
+  registerAuth(
+    app,
+    authenticator,
+    new TokenRateLimiter(config.http.rateLimitPerMinute),
+    config.http.authFailuresPerMinute,
+  );
 
   app.decorate('endpoints', [] as EndpointListing[]);
   app.decorate('readinessChecks', [

@@ -157,9 +157,9 @@ export function registerMonitoringRoutes(app: FastifyInstance, platform: Platfor
   api.get(
     '/api/monitoring/errors',
     {
-      config: { access: { instanceRole: 'owner' } },
+      config: { access: { operator: true } },
       schema: {
-        summary: 'Error rates and recent errors across every workspace (owners)',
+        summary: 'Error rates and recent errors across every workspace (instance operators)',
         tags: ['monitoring'],
         response: { 200: reportSchema, ...errorResponses },
       },
