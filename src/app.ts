@@ -1,5 +1,5 @@
 // The one place that knows every module: builds the platform, the HTTP server and registers modules.
-import { createAgents, registerAgentModule } from './agents/index.ts';
+import { consumeWorkflows, createAgents, registerAgentModule } from './agents/index.ts';
 import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
 import { entityTypeNames } from './crm/records/entity-types.ts';
@@ -24,7 +24,8 @@ export async function buildApp(config: Config, log?: Logger) {
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);
-  registerAgentModule(app, agents);
+  registerAgentModule(app, agents, platform.queues);
+  if (platform.queues && config.jobs.run) consumeWorkflows(agents, platform.queues);
   registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
   registerCacheRoutes(app, platform.cache, entityTypeNames);
   registerMonitoringRoutes(app, platform);

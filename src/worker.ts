@@ -1,6 +1,9 @@
-// `crm-ai worker`: a process that runs background work and serves no HTTP: indexing jobs from the cluster's
-// queue (JOB_QUEUE=redis) and fine-tuning jobs (claimed from the database under a lease). Run any number;
+// `crm-ai worker`: a process that runs background work and serves no HTTP: indexing, training and workflow
+// jobs from the cluster's queue (JOB_QUEUE=redis); training jobs are claimed under a database lease, which
+// makes each run once even when a queue message is delivered twice, and polling finds any left behind. Run any number;
 // they share the work. SIGTERM finishes the jobs in hand (a training run is handed back at its next step).
+
+import { consumeWorkflows, createAgents } from './agents/index.ts';
 import type { Config } from './config.ts';
 import { createCrm } from './crm/index.ts';
 import { createFineTuning } from './finetune/index.ts';
@@ -17,10 +20,17 @@ export async function startWorker(config: Config) {
   const crm = createCrm(platform);
   const vector = await createVector(platform, crm, { repair: false });
   const fineTuning = createFineTuning(platform, crm);
+  if (platform.queues) {
+    const agents = createAgents(platform, crm, vector, {
+      leadScorer: (workspaceId) => fineTuning.scorers.leadScorer(workspaceId),
+      chatModel: (workspaceId) => fineTuning.chatModels.chatModel(workspaceId),
+    });
+    consumeWorkflows(agents, platform.queues);
+  }
   platform.log.info(
     { queue: config.jobs.queue, indexing: config.jobs.queue === 'redis', fineTuning: true },
     config.jobs.queue === 'redis'
-      ? 'worker started: indexing jobs from Redis and fine-tuning jobs from the database'
+      ? 'worker started: indexing, training and workflow jobs from Redis (training claimed under a database lease)'
       : 'worker started: fine-tuning jobs only (set JOB_QUEUE=redis to take indexing jobs too)',
   );
   return {

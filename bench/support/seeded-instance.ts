@@ -1,5 +1,5 @@
-// A throwaway crm-ai instance for a benchmark: its own data directory (SQLite, no Redis), a seeded `demo`
-// workspace, and the environment that points a child `crm-ai serve` at the same data.
+// A throwaway crm-ai instance for a benchmark: its own data directory (SQLite and no Redis unless the
+// overrides say otherwise), a seeded `demo` workspace, and the environment that points a child `crm-ai serve` at the same data.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { seedWorkspace } from '../../src/crm/seed/seed.ts';
 import { createPlatform } from '../../src/platform/index.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 
-export async function seededInstance(name: string, size: number) {
+export async function seededInstance(name: string, size: number, overrides: Record<string, string> = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `crm-ai-bench-${name}-`));
   const env = {
     ...process.env,
@@ -18,6 +18,7 @@ export async function seededInstance(name: string, size: number) {
     REDIS_URL: '',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
+    ...overrides,
   };
   const config = loadConfig(env);
   const platform = await createPlatform(config, createLogger({ logLevel: 'warn' }));

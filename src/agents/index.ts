@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
+import type { JobQueues } from '../platform/queue/job-queues.ts';
 import type { Vector } from '../vector/index.ts';
 import { AgentHistory } from './history.ts';
 import { ScoringModels } from './learning/scoring-models.ts';
 import { ChatClient } from './model/chat-client.ts';
 import { ModelEngine } from './model/model-engine.ts';
 import { ReplicateChatClient } from './model/replicate-chat.ts';
-import { AgentOrchestrator, type AgentServices } from './orchestrator.ts';
+import { AgentOrchestrator, type AgentServices, type Caller, type WorkflowStep } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
 
 export interface Agents {
@@ -82,6 +83,15 @@ export function createAgents(
   return { orchestrator, history, models };
 }
 
-export function registerAgentModule(app: FastifyInstance, agents: Agents): void {
-  registerAgentRoutes(app, agents.orchestrator, agents.history);
+export function registerAgentModule(app: FastifyInstance, agents: Agents, queues?: JobQueues): void {
+  registerAgentRoutes(app, agents.orchestrator, agents.history, queues);
+}
+
+/** Runs queued workflows in this process (a worker). */
+export function consumeWorkflows(agents: Agents, queues: JobQueues): void {
+  queues.process<{ caller: Caller; steps: WorkflowStep[] }>(
+    'workflows',
+    (job) => agents.orchestrator.workflow(job.data.caller, job.data.steps),
+    2,
+  );
 }

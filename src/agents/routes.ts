@@ -3,8 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordIdSchema } from '../crm/records/entity-types.ts';
+import { AppError } from '../platform/errors.ts';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
+import type { JobQueues } from '../platform/queue/job-queues.ts';
 import { type AgentName, agentNames } from './agent.ts';
 import type { AgentHistory, HistoryQuery } from './history.ts';
 import { type AgentOrchestrator, agents, type Caller } from './orchestrator.ts';
@@ -32,7 +34,11 @@ const stepSchema = z
   })
   .strict();
 const workflowBody = z
-  .object({ workflow: z.array(stepSchema).min(1).max(50) })
+  .object({
+    workflow: z.array(stepSchema).min(1).max(50),
+    /** Queue it for a worker (JOB_QUEUE=redis) and answer 202 with a job to poll. */
+    async: z.boolean().optional(),
+  })
   .strict()
   .refine((body) => new Set(body.workflow.map((step) => step.name)).size === body.workflow.length, {
     message: 'step names must be unique',
@@ -47,6 +53,8 @@ export function registerAgentRoutes(
   app: FastifyInstance,
   orchestrator: AgentOrchestrator,
   history: AgentHistory,
+  /** The cluster's queues, for workflows queued with `"async": true`. */
+  queues?: JobQueues,
 ): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const response = { 200: taskResult, ...errorResponses };
@@ -159,9 +167,54 @@ export function registerAgentRoutes(
         },
       },
     },
+    async (request, reply) => {
+      const body = request.body as z.infer<typeof workflowBody>;
+      if (!body.async) return orchestrator.workflow(caller(request), body.workflow);
+      if (!queues)
+        throw new AppError(
+          'QUEUE_NOT_CONFIGURED',
+          400,
+          'queued workflows need JOB_QUEUE=redis; run it without "async"',
+        );
+      const job = await queues.add('workflows', 'workflow', {
+        caller: caller(request),
+        steps: body.workflow,
+      });
+      return reply.code(202).send({ workflowJobId: String(job.id), status: 'queued' } as never);
+    },
+  );
+
+  api.get(
+    '/api/agents/:workspaceId/workflow-jobs/:jobId',
+    {
+      schema: {
+        summary: 'A queued workflow: waiting, active, completed (with its report) or failed',
+        tags,
+        params: workspaceParams.extend({ jobId: z.string().min(1).max(100) }),
+        response: {
+          200: z.object({
+            workflowJobId: z.string(),
+            state: z.string(),
+            report: z.unknown().optional(),
+            error: z.string().optional(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
     async (request) => {
-      const { workflow } = request.body as z.infer<typeof workflowBody>;
-      return orchestrator.workflow(caller(request), workflow);
+      const { jobId } = request.params as { jobId: string };
+      const job = queues ? await queues.job('workflows', jobId) : undefined;
+      // Another workspace's job looks exactly like a missing one.
+      const data = job?.data as { caller?: Caller } | undefined;
+      if (!job || data?.caller?.workspaceId !== workspaceOf(request).id)
+        throw new AppError('WORKFLOW_JOB_NOT_FOUND', 404, `queued workflow ${jobId} not found`);
+      return {
+        workflowJobId: jobId,
+        state: job.state,
+        ...(job.state === 'completed' ? { report: job.result } : {}),
+        ...(job.failedReason ? { error: job.failedReason } : {}),
+      };
     },
   );
 

@@ -50,6 +50,14 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
       scorers.forget(workspaceId);
       chatModels.forget(workspaceId);
     },
+    // With the cluster queue, a new job is a message to the workers; their polling is the safety net.
+    (jobId) => {
+      platform.queues
+        ?.add('fine-tuning', 'run', { jobId })
+        .catch((error) =>
+          platform.log.warn({ err: error, jobId }, 'could not queue a training job; workers will poll'),
+        );
+    },
   );
   const trainers: Partial<Record<ProviderName, Trainer>> = {
     local: localTrainer(),
@@ -63,7 +71,10 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
     artifactDirectory: path.join(platform.config.dataDir, 'models'),
     onRetry: () => platform.metrics.queueRetries.inc({ queue: 'fine-tuning' }),
   });
-  if (config.worker) worker.start();
+  if (config.worker) {
+    worker.start();
+    platform.queues?.process<{ jobId: string }>('fine-tuning', (job) => worker.runJob(job.data.jobId), 1);
+  }
   return {
     datasets,
     jobs,

@@ -131,6 +131,38 @@ describe('two API instances and a worker', () => {
   });
 });
 
+describe('queued workflows', () => {
+  test('a workflow queued on A runs on the worker; B reports it; another workspace cannot see it', async () => {
+    const lead = (await owner.api.get(`${base()}/leads?limit=1`)).body.data[0];
+    const queued = await owner.api.post(`/api/agents/${owner.workspaceId}/workflow`, {
+      async: true,
+      workflow: [
+        { name: 'qualify', agent: 'leadQualification', input: { leadId: lead.id } },
+        { name: 'next', agent: 'recommendation', input: { entityType: 'lead', entityId: lead.id } },
+      ],
+    });
+    assert.equal(queued.status, 202, JSON.stringify(queued.body));
+    const url = `/api/agents/${owner.workspaceId}/workflow-jobs/${queued.body.workflowJobId}`;
+    const done = await eventually(
+      () => onB().get(url),
+      (response) => ['completed', 'failed'].includes(response.body.state),
+    );
+    assert.equal(done.body.state, 'completed', JSON.stringify(done.body));
+    assert.equal(done.body.report.steps[0].status, 'succeeded');
+    const stranger = await a.newTenant();
+    assert.equal(
+      (
+        await stranger.api.get(
+          `/api/agents/${stranger.workspaceId}/workflow-jobs/${queued.body.workflowJobId}`,
+        )
+      ).status,
+      404,
+    );
+    const history = await onB().get(`/api/agents/${owner.workspaceId}/history?kind=workflow`);
+    assert.ok(history.body.data.length >= 1, 'the worker recorded it in the workspace history');
+  });
+});
+
 describe('faults', () => {
   test('a worker killed mid-indexing loses nothing and duplicates nothing once one runs again', async () => {
     const created = await owner.api.post(`${base()}/contacts/batch`, {

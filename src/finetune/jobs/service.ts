@@ -113,6 +113,8 @@ export class JobService {
     private readonly providers: ProviderAvailability,
     /** Told when a workspace's deployed models change, so lookups that cache them look again. */
     private readonly onDeployed: (workspaceId: string) => void = () => {},
+    /** Told of each new job (to queue it for the workers). */
+    private readonly onCreated: (jobId: string) => void = () => {},
   ) {}
 
   /** Checks everything a caller can get wrong, then stores the job; the worker does the rest. */
@@ -201,6 +203,7 @@ export class JobService {
       finishedAt: null,
     };
     await this.db.insertInto('ft_jobs').values(toRow(job)).execute();
+    this.onCreated(job.id);
     return job;
   }
 
@@ -292,10 +295,13 @@ export class JobService {
 
   // --- used by the worker ---
 
-  /** Claims one job that needs work: waiting, or left behind by a worker whose lease ran out. */
-  async claim(owner: string, leaseMs: number): Promise<Job | undefined> {
+  /**
+   * Claims one job that needs work (this one, when `onlyId` is given): waiting, or left behind by a worker
+   * whose lease ran out. The conditional update makes the claim exclusive across the cluster.
+   */
+  async claim(owner: string, leaseMs: number, onlyId?: string): Promise<Job | undefined> {
     const now = new Date().toISOString();
-    const candidates = await this.db
+    let query = this.db
       .selectFrom('ft_jobs')
       .select(['id', 'status', 'leaseExpiresAt'])
       .where((eb) =>
@@ -303,10 +309,9 @@ export class JobService {
           eb('status', 'in', ['created', 'queued']),
           eb.and([eb('status', 'in', ['validating', 'running']), eb('leaseExpiresAt', '<', now)]),
         ]),
-      )
-      .orderBy('createdAt')
-      .limit(5)
-      .execute();
+      );
+    if (onlyId) query = query.where('id', '=', onlyId);
+    const candidates = await query.orderBy('createdAt').limit(5).execute();
     for (const candidate of candidates) {
       const claimed = await this.db
         .updateTable('ft_jobs')

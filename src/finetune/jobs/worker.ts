@@ -43,12 +43,18 @@ export class JobWorker {
     await this.current;
   }
 
+  /** Runs this job now if no worker holds it (a queued job's message); the lease decides who runs it. */
+  async runJob(jobId: string): Promise<void> {
+    await this.current;
+    return this.tick(jobId);
+  }
+
   /** Claims and runs one job if there is one; resolves when it is done (tests call this directly). */
-  async tick(): Promise<void> {
+  async tick(onlyId?: string): Promise<void> {
     if (this.current || this.stopping) return this.current;
     this.current = (async () => {
       try {
-        const job = await this.jobs.claim(this.id, this.options.leaseMs);
+        const job = await this.jobs.claim(this.id, this.options.leaseMs, onlyId);
         // A claimed job already past queued was left by a worker that stopped or died.
         if (job && (job.status === 'running' || job.status === 'validating')) this.options.onRetry?.();
         if (job) await this.process(job);

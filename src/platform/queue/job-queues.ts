@@ -7,8 +7,9 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { Metrics, Sample } from '../observability/metrics.ts';
 
-export type QueueName = 'indexing';
-const QUEUE_NAMES: readonly QueueName[] = ['indexing'];
+export type QueueName = 'indexing' | 'fine-tuning' | 'workflows';
+/** Queues whose depth /metrics reports from Redis; training jobs are counted from the database instead. */
+const REPORTED_QUEUES: readonly QueueName[] = ['indexing', 'workflows'];
 
 const DEFAULT_JOB: JobsOptions = {
   attempts: 6,
@@ -78,6 +79,18 @@ export class JobQueues {
     this.workers.push(worker);
   }
 
+  /** A job's state and result, or undefined when it is gone (completed jobs are kept for the last 1,000). */
+  async job(name: QueueName, id: string) {
+    const job = await this.queue(name).getJob(id);
+    if (!job) return undefined;
+    return {
+      data: job.data as unknown,
+      state: await job.getState(),
+      result: job.returnvalue as unknown,
+      failedReason: job.failedReason,
+    };
+  }
+
   async counts(
     name: QueueName,
   ): Promise<Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed', number>> {
@@ -105,7 +118,7 @@ export class JobQueues {
   registerMetrics(metrics: Metrics): void {
     metrics.queue(async () => {
       const samples: Sample[] = [];
-      for (const name of QUEUE_NAMES) {
+      for (const name of REPORTED_QUEUES) {
         const counts = await this.counts(name);
         samples.push(
           [{ queue: name, state: 'waiting' }, counts.waiting + counts.delayed],
