@@ -2,6 +2,8 @@
 // test controls time by polling), logs a falling loss, and can be scripted to fail or be cancelled; and the
 // JSONL checks the providers document (provider-contracts.md §1.3, §2.3, §3.3).
 
+import { randomUUID } from 'node:crypto';
+
 export type Phase =
   | 'pending'
   | 'queued'
@@ -144,4 +146,29 @@ export function bearer(headers: Record<string, string | string[] | undefined>): 
 export function findingsOf(messages: { role: string; content: string }[]): string {
   const user = messages.find((message) => message.role === 'user');
   return JSON.stringify((JSON.parse(user!.content) as { findings: unknown }).findings);
+}
+
+/**
+ * A fine-tuned model answering an agent prompt over OpenAI's chat completions shape (both OpenAI and
+ * Together serve it): the findings it was given, always schema-valid.
+ */
+export function chatCompletionReply(body: { model: string; messages: { role: string; content: string }[] }) {
+  const content = findingsOf(body.messages);
+  const promptTokens = Math.ceil(JSON.stringify(body.messages).length / 4);
+  const completionTokens = Math.ceil(content.length / 4);
+  return {
+    status: 200,
+    body: {
+      id: `chatcmpl-${randomUUID()}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      },
+    },
+  };
 }

@@ -11,7 +11,7 @@ import {
   type ContractServer,
   startContractServer,
 } from '../contract-server.ts';
-import { bearer, FakeRun, findingsOf, jsonlProblem, type RunScript } from './fake-training.ts';
+import { bearer, chatCompletionReply, FakeRun, jsonlProblem, type RunScript } from './fake-training.ts';
 
 export const OPENAI_MODELS = ['gpt-4o-mini-2024-07-18', 'gpt-4.1-mini-2025-04-14'];
 
@@ -214,18 +214,7 @@ export async function startOpenAiServer(options: { apiKey: string }): Promise<Op
           `The model \`${body.model}\` does not exist or you do not have access to it.`,
           'model_not_found',
         );
-      const content = findingsOf(body.messages);
-      return {
-        status: 200,
-        body: {
-          id: `chatcmpl-${randomUUID()}`,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 120, completion_tokens: Math.ceil(content.length / 4), total_tokens: 120 },
-        },
-      };
+      return chatCompletionReply(body);
     }
     return openAiError(404, `Invalid URL (${method} ${path})`);
   };

@@ -11,7 +11,7 @@ import {
   type ContractServer,
   startContractServer,
 } from '../contract-server.ts';
-import { bearer, FakeRun, findingsOf, jsonlProblem, type RunScript } from './fake-training.ts';
+import { bearer, chatCompletionReply, FakeRun, jsonlProblem, type RunScript } from './fake-training.ts';
 
 export const TOGETHER_MODELS = [
   'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference',
@@ -276,17 +276,7 @@ export async function startTogetherServer(options: { apiKey: string }): Promise<
       const body = request.body as { model: string; messages: { role: string; content: string }[] };
       if (![...endpoints.values()].some((endpoint) => endpoint.name === body.model))
         return errorData(404, `Unable to access model ${body.model}`);
-      const content = findingsOf(body.messages);
-      return {
-        status: 200,
-        body: {
-          id: `chatcmpl-${randomUUID()}`,
-          object: 'chat.completion',
-          model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 100, completion_tokens: Math.ceil(content.length / 4), total_tokens: 100 },
-        },
-      };
+      return chatCompletionReply(body);
     }
     return errorData(404, `Unknown route ${method} ${path}`);
   };
