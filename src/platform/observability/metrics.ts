@@ -52,7 +52,7 @@ export class Metrics {
   });
   readonly queueRetries = new Counter({
     name: 'crm_ai_queue_retried_total',
-    help: 'Jobs taken over from a worker that stopped or died, per queue',
+    help: 'Jobs run again, per queue: after a failure (with backoff) or taken over from a worker that died',
     labelNames: ['queue'],
     registers: this.registers,
   });

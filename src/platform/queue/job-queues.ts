@@ -33,6 +33,7 @@ export class JobQueues {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly workers: Worker[] = [];
   private readonly workerConnections: Redis[] = [];
+  private metrics?: Metrics;
 
   constructor(private readonly options: JobQueuesOptions) {
     // BullMQ's blocking commands need no per-request retry limit.
@@ -69,12 +70,14 @@ export class JobQueues {
       lockDuration: this.options.lockMs ?? 30_000,
       stalledInterval: Math.max(1000, (this.options.lockMs ?? 30_000) / 2),
     });
-    worker.on('failed', (job, error) =>
+    worker.on('failed', (job, error) => {
+      const willRetry = job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1);
+      if (willRetry) this.metrics?.queueRetries.inc({ queue: name });
       this.options.log.warn(
-        { queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error },
+        { queue: name, jobId: job?.id, attempts: job?.attemptsMade, willRetry, err: error },
         'background job failed',
-      ),
-    );
+      );
+    });
     worker.on('error', (error) => this.options.log.warn({ err: error, queue: name }, 'queue worker error'));
     this.workers.push(worker);
   }
@@ -116,6 +119,7 @@ export class JobQueues {
   }
 
   registerMetrics(metrics: Metrics): void {
+    this.metrics = metrics;
     metrics.queue(async () => {
       const samples: Sample[] = [];
       for (const name of REPORTED_QUEUES) {
