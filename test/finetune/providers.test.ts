@@ -169,6 +169,21 @@ describe('failure paths', () => {
     assert.equal(together.runs.size, runs + 1);
   });
 
+  test('a provider that does not answer in time is retried, and the call succeeds', async () => {
+    const slow = togetherProvider({
+      apiKey: KEY,
+      timeoutMs: 200,
+      retries: 2,
+      baseUrl: together.baseUrl,
+      endpointHardware: 'x',
+    });
+    const before = together.requests.length;
+    together.failNext({ status: 200, delayMs: 1000, body: { data: [] } });
+    const upload = await slow.uploadFile('ok.jsonl', `${JSON.stringify({ text: 'a note' })}\n`);
+    assert.match(upload, /^file-/);
+    assert.ok(together.requests.length - before >= 3, 'the timed-out request was sent again');
+  });
+
   test('a provider that keeps failing fails the job with the provider’s message', async () => {
     openai.failNext(
       ...Array.from({ length: 6 }, () => ({

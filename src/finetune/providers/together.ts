@@ -59,16 +59,26 @@ export function togetherProvider(options: TogetherOptions): TrainingProvider {
       const fetchImpl = options.fetch ?? fetch;
       const started = await withRetries(
         async () => {
-          const response = await fetchImpl(endpoint(options.baseUrl, `files?${params}`), {
-            method: 'POST',
-            headers: {
-              authorization: `Bearer ${options.apiKey}`,
-              'content-type': 'application/x-www-form-urlencoded',
-            },
-            body: params.toString(),
-            redirect: 'manual',
-            signal: AbortSignal.timeout(options.timeoutMs),
-          });
+          let response: Response;
+          try {
+            response = await fetchImpl(endpoint(options.baseUrl, `files?${params}`), {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${options.apiKey}`,
+                'content-type': 'application/x-www-form-urlencoded',
+              },
+              body: params.toString(),
+              redirect: 'manual',
+              signal: AbortSignal.timeout(options.timeoutMs),
+            });
+          } catch (error) {
+            // No answer in time, or no connection: nothing was created, so ask again.
+            throw new UpstreamError(
+              `Together AI upload request failed: ${(error as Error).message}`,
+              undefined,
+              true,
+            );
+          }
           const location = response.headers.get('location');
           const id = response.headers.get('x-together-file-id');
           if (response.status === 302 && location && id) return { location, id };
