@@ -139,6 +139,7 @@ describe('admin panel in Chromium', { skip }, () => {
       (await page.getByTestId('agent-evidence').locator('li').count()) >= 1,
       'the evidence records are listed',
     );
+    await page.getByRole('cell', { name: 'leadQualification' }).first().waitFor(); // the history shows the run
     await shot('agents');
   });
 

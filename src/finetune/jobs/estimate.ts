@@ -45,7 +45,8 @@ export function estimateRun(
   return {
     trainingTokens,
     hours: { low: round(hours * 0.7, 4), expected: round(hours, 4), high: round(hours * 1.3, 4) },
-    costUsd: { low: round(cost * 0.7, 2), expected: round(cost, 2), high: round(cost * 1.3, 2) },
+    // Four decimals: a small dataset costs fractions of a cent, which should not read as free.
+    costUsd: { low: round(cost * 0.7, 4), expected: round(cost, 4), high: round(cost * 1.3, 4) },
     basis:
       perToken !== undefined
         ? `${trainingTokens.toLocaleString('en-US')} training tokens at $${perToken}/M (${provider} pricing from configuration); time from ${Math.round(tokensPerSec)} tokens/s on ${model.gpuCount}× ${model.gpu}`

@@ -98,3 +98,16 @@ export const formatNumber = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined
     ? '—'
     : value.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+/** A duration in hours as people read it: minutes under an hour, "< 1 min" for tiny runs. */
+export function formatHours(hours: number): string {
+  if (hours < 1 / 60) return '< 1 min';
+  if (hours < 1) return `${Math.round(hours * 60)} min`;
+  return `${hours.toFixed(1)} h`;
+}
+
+/** Dollars with cents, and "< $0.01" rather than "$0" for tiny amounts. */
+export function formatUsd(value: number): string {
+  if (value > 0 && value < 0.01) return '< $0.01';
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}

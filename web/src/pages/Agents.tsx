@@ -27,13 +27,21 @@ const RECORD_INPUT: Record<string, { field: string; plural: string }> = {
 
 export function AgentsPage({ workspace }: { workspace: Workspace }) {
   const agents = useAsync(() => get<{ engine: string; agents: AgentInfo[] }>('/api/agents/agents/list'), []);
+  const [runs, setRuns] = useState(0);
   if (agents.loading && !agents.data) return <Loading what="Loading agents" />;
   if (agents.error) return <ErrorNote error={agents.error} />;
+  // Each run adds to the history: bumping this reloads it.
+  const onRun = () => setRuns((count) => count + 1);
   return (
     <div className="stack">
-      <RunAgent workspace={workspace} agents={agents.data!.agents} engine={agents.data!.engine} />
-      <WorkflowBuilder workspace={workspace} agents={agents.data!.agents} />
-      <History workspace={workspace} />
+      <RunAgent
+        workspace={workspace}
+        agents={agents.data!.agents}
+        engine={agents.data!.engine}
+        onRun={onRun}
+      />
+      <WorkflowBuilder workspace={workspace} agents={agents.data!.agents} onRun={onRun} />
+      <History workspace={workspace} runs={runs} />
     </div>
   );
 }
@@ -42,10 +50,12 @@ function RunAgent({
   workspace,
   agents,
   engine,
+  onRun,
 }: {
   workspace: Workspace;
   agents: AgentInfo[];
   engine: string;
+  onRun: () => void;
 }) {
   const [agent, setAgent] = useState(agents[0]?.name ?? '');
   const [recordId, setRecordId] = useState('');
@@ -78,6 +88,7 @@ function RunAgent({
       setError(failure);
     } finally {
       setBusy(false);
+      onRun();
     }
   };
   const { evidence, ...output } = (answer ?? {}) as { evidence?: Evidence[] } & Record<string, unknown>;
@@ -159,7 +170,15 @@ interface Step {
   input: string;
 }
 
-function WorkflowBuilder({ workspace, agents }: { workspace: Workspace; agents: AgentInfo[] }) {
+function WorkflowBuilder({
+  workspace,
+  agents,
+  onRun,
+}: {
+  workspace: Workspace;
+  agents: AgentInfo[];
+  onRun: () => void;
+}) {
   const [steps, setSteps] = useState<Step[]>([
     { id: newStepId(), name: 'step1', agent: agents[0]?.name ?? '', input: '{}' },
   ]);
@@ -183,6 +202,7 @@ function WorkflowBuilder({ workspace, agents }: { workspace: Workspace; agents: 
       setError(failure);
     } finally {
       setBusy(false);
+      onRun();
     }
   };
 
@@ -262,10 +282,10 @@ interface Run {
   createdAt: string;
 }
 
-function History({ workspace }: { workspace: Workspace }) {
+function History({ workspace, runs }: { workspace: Workspace; runs: number }) {
   const history = useAsync(
     () => get<{ data: Run[] }>(`/api/agents/${workspace.id}/history?limit=25`),
-    [workspace.id],
+    [workspace.id, runs],
   );
   return (
     <Section

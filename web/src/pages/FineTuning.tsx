@@ -8,7 +8,9 @@ import { LineChart } from '../components/Chart.tsx';
 import {
   Badge,
   ErrorNote,
+  formatHours,
   formatNumber,
+  formatUsd,
   Loading,
   Section,
   SimulatedBadge,
@@ -118,7 +120,7 @@ function ModelsComparison({ jobs }: { jobs: Job[] }) {
               <th>Final loss</th>
               <th>Eval loss</th>
               <th>Val. accuracy</th>
-              <th>Cost (USD)</th>
+              <th>Cost</th>
               <th>Deployed</th>
             </tr>
           </thead>
@@ -141,7 +143,11 @@ function ModelsComparison({ jobs }: { jobs: Job[] }) {
                       ? '—'
                       : `${formatNumber((result.valAccuracy as number) * 100, 1)}%`}
                   </td>
-                  <td>{formatNumber((result.costUsd as number) ?? job.estimate?.costUsd.expected, 2)}</td>
+                  <td>
+                    {(result.costUsd as number | undefined) !== undefined || job.estimate
+                      ? formatUsd((result.costUsd as number | undefined) ?? job.estimate!.costUsd.expected)
+                      : '—'}
+                  </td>
                   <td>{job.deployStatus === 'deployed' ? <Badge tone="good">yes</Badge> : 'no'}</td>
                 </tr>
               );
@@ -249,7 +255,7 @@ function JobPage({ base, jobId, workspace }: { base: string; jobId: string; work
           <dt>Estimate</dt>
           <dd>
             {job.estimate
-              ? `${formatNumber(job.estimate.hours.expected, 2)} h, $${formatNumber(job.estimate.costUsd.expected, 2)}`
+              ? `${formatHours(job.estimate.hours.expected)}, ${formatUsd(job.estimate.costUsd.expected)}`
               : '—'}
           </dd>
           <dt>Deployment</dt>

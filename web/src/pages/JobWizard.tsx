@@ -3,7 +3,15 @@
 import { useState } from 'react';
 import type { Workspace } from '../App.tsx';
 import { get, post } from '../api.ts';
-import { ErrorNote, formatNumber, Loading, Section, useAsync } from '../components/ui.tsx';
+import {
+  ErrorNote,
+  formatHours,
+  formatNumber,
+  formatUsd,
+  Loading,
+  Section,
+  useAsync,
+} from '../components/ui.tsx';
 import {
   type BaseModel,
   DATASET_TYPES,
@@ -309,13 +317,13 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
               <dd data-testid="estimate-tokens">{formatNumber(estimate.trainingTokens)}</dd>
               <dt>Time</dt>
               <dd>
-                {formatNumber(estimate.hours.low, 2)}–{formatNumber(estimate.hours.high, 2)} h (expected{' '}
-                {formatNumber(estimate.hours.expected, 2)})
+                {formatHours(estimate.hours.low)} – {formatHours(estimate.hours.high)} (expected{' '}
+                {formatHours(estimate.hours.expected)})
               </dd>
               <dt>Cost</dt>
               <dd>
-                ${formatNumber(estimate.costUsd.low, 2)}–${formatNumber(estimate.costUsd.high, 2)} (expected $
-                {formatNumber(estimate.costUsd.expected, 2)})
+                {formatUsd(estimate.costUsd.low)} – {formatUsd(estimate.costUsd.high)} (expected{' '}
+                {formatUsd(estimate.costUsd.expected)})
               </dd>
             </dl>
             <p className="muted">{estimate.basis}</p>
