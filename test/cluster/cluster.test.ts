@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { waitForJob } from '../support/jobs.ts';
+import { uploadCompletionDataset, waitForJob } from '../support/jobs.ts';
 import { type PineconeServer, startPineconeServer } from '../support/pinecone-server.ts';
 import { dropNamespace, testRedisUrl, uniqueNamespace } from '../support/redis.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
@@ -103,21 +103,12 @@ describe('two API instances and a worker', () => {
   });
 
   test('a training job created on A is processed exactly once, by the worker', async () => {
-    const dataset = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/datasets`, {
-      name: 'Upload',
-      type: 'completion',
-      trainingData: {
-        source: 'upload',
-        jsonl: Array.from({ length: 40 }, (_, i) =>
-          JSON.stringify({ prompt: `Q${i}?`, completion: `A${i}.` }),
-        ).join('\n'),
-      },
-    });
+    const datasetId = await uploadCompletionDataset(owner.api, owner.workspaceId, 40, 'Upload');
     const job = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/jobs`, {
       name: 'Once',
       baseModel: 'qwen-3-8b',
       provider: 'simulator',
-      datasetId: dataset.body.id,
+      datasetId,
       hyperparameters: { epochs: 1, batchSize: 2, learningRate: 0.0001 },
     });
     const done = await waitForJob(onB(), owner.workspaceId, job.body.id, (j) => j.status === 'succeeded');
@@ -189,21 +180,12 @@ describe('faults', () => {
   });
 
   test('a worker killed mid-training: the job resumes on the next worker and records every step once', async () => {
-    const dataset = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/datasets`, {
-      name: 'Long',
-      type: 'completion',
-      trainingData: {
-        source: 'upload',
-        jsonl: Array.from({ length: 120 }, (_, i) =>
-          JSON.stringify({ prompt: `Q${i}?`, completion: `A${i}.` }),
-        ).join('\n'),
-      },
-    });
+    const datasetId = await uploadCompletionDataset(owner.api, owner.workspaceId, 120, 'Long');
     const job = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/jobs`, {
       name: 'Survivor',
       baseModel: 'qwen-3-8b',
       provider: 'simulator',
-      datasetId: dataset.body.id,
+      datasetId,
       hyperparameters: { epochs: 1, batchSize: 1, learningRate: 0.0001 },
     });
     await waitForJob(onB(), owner.workspaceId, job.body.id, (j) => j.step >= 10);

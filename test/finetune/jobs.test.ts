@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { seededWorkspaces, startTestApp, type Tenant, type TestApp } from '../support/app.ts';
-import { type JobBody, waitForJob } from '../support/jobs.ts';
+import { type JobBody, uploadCompletionDataset, waitForJob } from '../support/jobs.ts';
 
 const FAST = { FINETUNE_POLL_MS: '20', FINETUNE_SIMULATOR_STEP_MS: '2' };
 let server: TestApp;
@@ -244,21 +244,12 @@ describe('restarts', () => {
   test('a job interrupted by a shutdown resumes on the next start after its last step', async () => {
     const first = await startTestApp({ ...FAST, FINETUNE_SIMULATOR_STEP_MS: '15' });
     const owner = await first.newTenant();
-    const dataset = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/datasets`, {
-      name: 'Upload',
-      type: 'completion',
-      trainingData: {
-        source: 'upload',
-        jsonl: Array.from({ length: 60 }, (_, i) =>
-          JSON.stringify({ prompt: `Q${i}?`, completion: `Answer number ${i}.` }),
-        ).join('\n'),
-      },
-    });
+    const datasetId = await uploadCompletionDataset(owner.api, owner.workspaceId, 60);
     const created = await owner.api.post(`/api/ai/fine-tuning/${owner.workspaceId}/jobs`, {
       name: 'Survivor',
       baseModel: 'qwen-3-8b',
       provider: 'simulator',
-      datasetId: dataset.body.id,
+      datasetId,
       hyperparameters: { epochs: 2, batchSize: 1, learningRate: 0.0001 },
     });
     const url = `/api/ai/fine-tuning/${owner.workspaceId}/jobs/${created.body.id}`;

@@ -2,6 +2,7 @@
 // auth, `{id, object:"chat.completion", model, choices:[{index, message:{role, content}, finish_reason}],
 // usage}`, OpenAI's error shape. The test decides each answer with a function of the request (a "model"),
 // and scripts failures (429 with Retry-After, 500) through the contract server.
+import { randomUUID } from 'node:crypto';
 import { type ContractServer, startContractServer } from './contract-server.ts';
 
 export interface ChatRequestBody {
@@ -37,25 +38,7 @@ export async function startChatServer(options: { apiKey: string }): Promise<Chat
       };
     }
     completions.push(body);
-    const content = model(body, completions.length);
-    const promptTokens = Math.ceil(
-      body.messages.reduce((sum, message) => sum + message.content.length, 0) / 4,
-    );
-    return {
-      status: 200,
-      body: {
-        id: `chatcmpl-${completions.length}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: {
-          prompt_tokens: promptTokens,
-          completion_tokens: Math.ceil(content.length / 4),
-          total_tokens: promptTokens + Math.ceil(content.length / 4),
-        },
-      },
-    };
+    return { status: 200, body: chatCompletionBody(body, model(body, completions.length)) };
   });
   return Object.assign(server, {
     completions,
@@ -69,4 +52,24 @@ export async function startChatServer(options: { apiKey: string }): Promise<Chat
 export function echoFindings(body: ChatRequestBody): string {
   const user = body.messages.find((message) => message.role === 'user');
   return JSON.stringify((JSON.parse(user!.content) as { findings: unknown }).findings);
+}
+
+/** OpenAI's chat completion for `content`, with token counts estimated at four characters a token. */
+export function chatCompletionBody(request: ChatRequestBody, content: string) {
+  const promptTokens = Math.ceil(
+    request.messages.reduce((sum, message) => sum + message.content.length, 0) / 4,
+  );
+  const completionTokens = Math.ceil(content.length / 4);
+  return {
+    id: `chatcmpl-${randomUUID()}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
+  };
 }

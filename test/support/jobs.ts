@@ -19,3 +19,24 @@ export async function waitForJob(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** A completion dataset of `examples` uploaded question/answer lines, for jobs that only need some data. */
+export async function uploadCompletionDataset(
+  api: Tenant['api'],
+  workspaceId: string,
+  examples: number,
+  name = 'Upload',
+) {
+  const created = await api.post(`/api/ai/fine-tuning/${workspaceId}/datasets`, {
+    name,
+    type: 'completion',
+    trainingData: {
+      source: 'upload',
+      jsonl: Array.from({ length: examples }, (_, i) =>
+        JSON.stringify({ prompt: `Q${i}?`, completion: `Answer number ${i}.` }),
+      ).join('\n'),
+    },
+  });
+  if (created.status !== 201) throw new Error(`dataset upload refused: ${JSON.stringify(created.body)}`);
+  return created.body.id as string;
+}

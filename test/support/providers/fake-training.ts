@@ -2,7 +2,7 @@
 // test controls time by polling), logs a falling loss, and can be scripted to fail or be cancelled; and the
 // JSONL checks the providers document (provider-contracts.md §1.3, §2.3, §3.3).
 
-import { randomUUID } from 'node:crypto';
+import { chatCompletionBody } from '../chat-server.ts';
 
 export type Phase =
   | 'pending'
@@ -153,22 +153,5 @@ export function findingsOf(messages: { role: string; content: string }[]): strin
  * Together serve it): the findings it was given, always schema-valid.
  */
 export function chatCompletionReply(body: { model: string; messages: { role: string; content: string }[] }) {
-  const content = findingsOf(body.messages);
-  const promptTokens = Math.ceil(JSON.stringify(body.messages).length / 4);
-  const completionTokens = Math.ceil(content.length / 4);
-  return {
-    status: 200,
-    body: {
-      id: `chatcmpl-${randomUUID()}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-      usage: {
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
-      },
-    },
-  };
+  return { status: 200, body: chatCompletionBody(body, findingsOf(body.messages)) };
 }
