@@ -27,7 +27,7 @@ export interface JsonPostOptions {
 
 export interface JsonRequestOptions extends JsonPostOptions {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** A JSON body, or a form sent as multipart/form-data. */
+  /** A JSON body; or a form (multipart or URL-encoded) or bytes (a Blob), sent as they are. */
   body?: unknown;
   headers?: Record<string, string>;
   /**
@@ -35,6 +35,10 @@ export interface JsonRequestOptions extends JsonPostOptions {
    * request is not idempotent (creating a training job) narrows it, so a retry cannot start a second job.
    */
   retryStatus?: (status: number) => boolean;
+  /** `manual` for a caller that reads the redirect itself (an upload URL in `location`). */
+  redirect?: RequestInit['redirect'];
+  /** Which responses count as success; any 2xx by default. */
+  accept?: (response: Response) => boolean;
 }
 
 export function postJson<T>(url: URL | string, body: unknown, options: JsonPostOptions): Promise<T> {
@@ -42,15 +46,25 @@ export function postJson<T>(url: URL | string, body: unknown, options: JsonPostO
 }
 
 export async function requestJson<T>(url: URL | string, options: JsonRequestOptions): Promise<T> {
+  const text = await (await request(url, options)).text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The request under the shared retry policy; resolves with the accepted response, its body unread. */
+export async function request(url: URL | string, options: JsonRequestOptions): Promise<Response> {
   const doFetch = options.fetch ?? fetch;
-  const isForm = options.body instanceof FormData;
+  const sentAsIs =
+    options.body instanceof FormData ||
+    options.body instanceof URLSearchParams ||
+    options.body instanceof Blob;
   const payload =
     options.body === undefined
       ? undefined
-      : isForm
-        ? (options.body as FormData)
+      : sentAsIs
+        ? (options.body as FormData | URLSearchParams | Blob)
         : JSON.stringify(options.body);
   const retryStatus = options.retryStatus ?? isRetryableStatus;
+  const accept = options.accept ?? ((response: Response) => response.ok);
   return withRetries(
     async () => {
       let response: Response;
@@ -59,11 +73,12 @@ export async function requestJson<T>(url: URL | string, options: JsonRequestOpti
         response = await doFetch(url, {
           method: options.method,
           headers: {
-            ...(payload !== undefined && !isForm ? { 'content-type': 'application/json' } : {}),
+            ...(payload !== undefined && !sentAsIs ? { 'content-type': 'application/json' } : {}),
             ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
             ...options.headers,
           },
           body: payload,
+          redirect: options.redirect,
           signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
         });
       } catch (error) {
@@ -73,7 +88,7 @@ export async function requestJson<T>(url: URL | string, options: JsonRequestOpti
           !options.signal?.aborted,
         );
       }
-      if (!response.ok) {
+      if (!accept(response)) {
         const detail = errorDetail(await response.text().catch(() => ''));
         throw new UpstreamError(
           `${options.what} request failed with ${response.status}: ${detail}`,
@@ -82,8 +97,7 @@ export async function requestJson<T>(url: URL | string, options: JsonRequestOpti
           retryAfterMs(response.headers),
         );
       }
-      const text = await response.text();
-      return (text ? JSON.parse(text) : undefined) as T;
+      return response;
     },
     (error, attempt) =>
       error instanceof UpstreamError && error.retryable

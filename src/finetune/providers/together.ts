@@ -1,9 +1,7 @@
 // Together AI fine-tuning (provider-contracts.md §1): the upload-URL flow of its SDK, POST /fine-tunes
 // with a LoRA or Full training_type, status from the job, loss and learning rate from /metrics, the step
 // count from the job's events, the charge in nanodollars, and a dedicated endpoint to serve the result.
-
-import { UpstreamError } from '../../platform/json-client.ts';
-import { backoffMs, isRetryableStatus, retryAfterMs, withRetries } from '../../platform/retry.ts';
+import { request as httpRequest } from '../../platform/json-client.ts';
 import type {
   ChatDeployment,
   ProviderConnection,
@@ -54,61 +52,36 @@ export function togetherProvider(options: TogetherOptions): TrainingProvider {
 
     // The SDK's flow (provider-contracts.md §1.3): ask for an upload URL, PUT the bytes there, then read the
     // file back. The test server's side of it is checked with the SDK itself.
+    // The SDK's flow (provider-contracts.md §1.3): ask for an upload URL (a 302 naming the file id), PUT the
+    // bytes there, then read the file back. The test server's side of it is checked with the SDK itself.
     async uploadFile(filename, jsonl) {
       const params = new URLSearchParams({ file_name: filename, file_type: 'jsonl', purpose: 'fine-tune' });
-      const fetchImpl = options.fetch ?? fetch;
-      const started = await withRetries(
-        async () => {
-          let response: Response;
-          try {
-            response = await fetchImpl(endpoint(options.baseUrl, `files?${params}`), {
-              method: 'POST',
-              headers: {
-                authorization: `Bearer ${options.apiKey}`,
-                'content-type': 'application/x-www-form-urlencoded',
-              },
-              body: params.toString(),
-              redirect: 'manual',
-              signal: AbortSignal.timeout(options.timeoutMs),
-            });
-          } catch (error) {
-            // No answer in time, or no connection: nothing was created, so ask again.
-            throw new UpstreamError(
-              `Together AI upload request failed: ${(error as Error).message}`,
-              undefined,
-              true,
-            );
-          }
-          const location = response.headers.get('location');
-          const id = response.headers.get('x-together-file-id');
-          if (response.status === 302 && location && id) return { location, id };
-          const detail = await response.text().catch(() => '');
-          throw new UpstreamError(
-            `Together AI upload request failed with ${response.status}: ${detail.slice(0, 300)}`,
-            response.status,
-            isRetryableStatus(response.status),
-            retryAfterMs(response.headers),
-          );
-        },
-        (error, attempt) =>
-          error instanceof UpstreamError && error.retryable
-            ? (error.retryAfterMs ?? backoffMs(attempt))
-            : undefined,
-        { retries: options.retries },
-      );
-      const put = await fetchImpl(started.location, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: jsonl,
-        signal: AbortSignal.timeout(options.timeoutMs),
+      const connection = { timeoutMs: options.timeoutMs, fetch: options.fetch };
+      const started = await httpRequest(endpoint(options.baseUrl, `files?${params}`), {
+        ...connection,
+        method: 'POST',
+        body: params,
+        apiKey: options.apiKey,
+        retries: options.retries,
+        redirect: 'manual',
+        accept: (response) =>
+          response.status === 302 &&
+          response.headers.has('location') &&
+          response.headers.has('x-together-file-id'),
+        what: 'Together AI upload',
       });
-      if (put.status !== 200)
-        throw new UpstreamError(
-          `Together AI rejected the file upload with ${put.status}: ${(await put.text()).slice(0, 300)}`,
-          put.status,
-        );
-      await request('GET', `files/${encodeURIComponent(started.id)}`);
-      return started.id;
+      const id = started.headers.get('x-together-file-id')!;
+      // The upload URL is presigned: no API key goes with the bytes.
+      await httpRequest(started.headers.get('location')!, {
+        ...connection,
+        method: 'PUT',
+        body: new Blob([jsonl], { type: 'application/octet-stream' }),
+        retries: 0,
+        accept: (response) => response.status === 200,
+        what: 'Together AI file upload',
+      });
+      await request('GET', `files/${encodeURIComponent(id)}`);
+      return id;
     },
 
     async startRun(run: RunRequest) {
