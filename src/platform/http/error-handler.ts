@@ -1,6 +1,6 @@
 // One place that turns every failure into {"error":{"code","message","details"}} with the right status.
 // Anything not an AppError is a 500 whose body carries only the request id: internals stay in the log.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.ts';
 
@@ -33,14 +33,25 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The code and message this request was answered with, when it failed (for logs and metrics). */
+    errorInfo?: { code: string; message: string };
+  }
+}
+
+/** Answers with the error body, noting its code and message on the request. */
+function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: ErrorBody['error']) {
+  request.errorInfo = { code: error.code, message: error.message };
+  return reply.code(status).send({ error } satisfies ErrorBody);
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({
-      error: {
-        code: 'ROUTE_NOT_FOUND',
-        message: `no route ${request.method} ${request.url.split('?')[0]}; see GET /api`,
-      },
-    } satisfies ErrorBody);
+    sendError(request, reply, 404, {
+      code: 'ROUTE_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}; see GET /api`,
+    });
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -51,59 +62,55 @@ export function registerErrorHandling(app: FastifyInstance): void {
       }));
       const where = error.validationContext ?? 'request';
       const summary = issues.map((issue) => `${issue.path} ${issue.message}`).join('; ');
-      return reply.code(400).send({
-        error: {
-          code: 'VALIDATION_FAILED',
-          message: `invalid ${where}: ${summary}`,
-          details: { in: where, issues },
-        },
-      } satisfies ErrorBody);
+      return sendError(request, reply, 400, {
+        code: 'VALIDATION_FAILED',
+        message: `invalid ${where}: ${summary}`,
+        details: { in: where, issues },
+      });
     }
     if (error instanceof AppError) {
       if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
       const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
       if (error.statusCode === 429 && retryAfter) reply.header('retry-after', String(retryAfter));
-      const body: ErrorBody = { error: { code: error.code, message: error.message } };
-      if (error.details !== undefined) body.error.details = error.details;
-      return reply.code(error.statusCode).send(body);
+      return sendError(request, reply, error.statusCode, {
+        code: error.code,
+        message: error.message,
+        ...(error.details !== undefined ? { details: error.details } : {}),
+      });
     }
     const known = error.code ? fastifyClientErrors[error.code] : undefined;
     if (known) {
-      return reply
-        .code(known.status)
-        .send({ error: { code: known.code, message: error.message } } satisfies ErrorBody);
+      return sendError(request, reply, known.status, { code: known.code, message: error.message });
     }
     if (error.statusCode === 429) {
-      return reply.code(429).send({
-        error: { code: 'RATE_LIMITED', message: 'rate limit exceeded; retry after the time in retry-after' },
-      } satisfies ErrorBody);
+      return sendError(request, reply, 429, {
+        code: 'RATE_LIMITED',
+        message: 'rate limit exceeded; retry after the time in retry-after',
+      });
     }
     if (error.code && unavailableCodes.has(error.code)) {
       request.log.error({ err: error }, 'dependency unavailable');
       reply.header('retry-after', '5');
-      return reply.code(503).send({
-        error: {
-          code: 'SERVICE_UNAVAILABLE',
-          message: 'the database is unavailable; retry shortly',
-          requestId: request.id,
-        },
-      } satisfies ErrorBody);
+      return sendError(request, reply, 503, {
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'the database is unavailable; retry shortly',
+        requestId: request.id,
+      });
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({
-        error: { code: error.code ?? 'BAD_REQUEST', message: error.message },
-      } satisfies ErrorBody);
+      return sendError(request, reply, error.statusCode, {
+        code: error.code ?? 'BAD_REQUEST',
+        message: error.message,
+      });
     } else {
       request.log.error({ err: error }, 'unhandled error');
     }
-    return reply.code(500).send({
-      error: {
-        code: 'INTERNAL',
-        message: 'internal error; quote the request id when reporting it',
-        requestId: request.id,
-      },
-    } satisfies ErrorBody);
+    return sendError(request, reply, 500, {
+      code: 'INTERNAL',
+      message: 'internal error; quote the request id when reporting it',
+      requestId: request.id,
+    });
   });
 }

@@ -18,8 +18,6 @@ import { startRequestSpan } from './tracing.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The code and message of the error response. */
-    errorInfo?: { code: string; message: string };
     timings?: Breakdown;
     span?: Span;
   }
@@ -39,19 +37,6 @@ export function registerRequestObservability(app: FastifyInstance, platform: Pla
     runWithTimings(timings, () => {
       request.span = startRequestSpan(request.method, done);
     });
-  });
-
-  // Every error body has the same shape ({"error":{"code","message"}}), whoever wrote it.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"error"')) {
-      try {
-        const { error } = JSON.parse(payload) as { error: { code: string; message: string } };
-        request.errorInfo = { code: error.code, message: error.message };
-      } catch {
-        // not our error shape
-      }
-    }
-    return payload;
   });
 
   app.addHook('onResponse', async (request, reply) => {
