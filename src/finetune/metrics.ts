@@ -1,7 +1,7 @@
 // Fine-tuning's metrics, read from the jobs table when Prometheus scrapes: jobs by status and provider, and
 // the training queue's depth (waiting, active, failed).
 import type { Kysely } from 'kysely';
-import type { Metrics, Sample } from '../platform/observability/metrics.ts';
+import { type Metrics, type Sample, sharedReading } from '../platform/observability/metrics.ts';
 
 const QUEUE_STATE: Record<string, string> = {
   created: 'waiting',
@@ -13,12 +13,14 @@ const QUEUE_STATE: Record<string, string> = {
 
 // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
 export function registerFineTuningMetrics(metrics: Metrics, db: Kysely<any>): void {
-  const counts = () =>
+  // The jobs gauge and the queue depth come from one query per scrape.
+  const counts = sharedReading(() =>
     db
       .selectFrom('ft_jobs')
       .select(['status', 'provider', (eb) => eb.fn.countAll<number>().as('jobs')])
       .groupBy(['status', 'provider'])
-      .execute();
+      .execute(),
+  );
   metrics.gauge(
     'crm_ai_finetune_jobs',
     'Fine-tuning jobs by status and provider',

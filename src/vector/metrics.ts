@@ -1,7 +1,7 @@
 // The index's metrics, read when Prometheus scrapes: vectors per workspace and entity type, index size,
 // changes waiting to be indexed (the lag) and how many were indexed.
 import type { Kysely } from 'kysely';
-import type { Metrics, Sample } from '../platform/observability/metrics.ts';
+import { type Metrics, type Sample, sharedReading } from '../platform/observability/metrics.ts';
 import type { Indexer } from './indexer.ts';
 import type { VectorStore } from './stores/vector-store.ts';
 
@@ -17,11 +17,12 @@ export function registerVectorMetrics(
   /** Whether the indexer's own backlog is the indexing queue (not so when BullMQ holds it). */
   reportQueue: boolean,
 ): void {
-  const namespaces = async () => {
+  // Both index gauges come from one read of every namespace.
+  const namespaces = sharedReading(async () => {
     const workspaces = await db.selectFrom('workspaces').select('id').limit(MAX_WORKSPACES).execute();
     const infos = await Promise.all(workspaces.map(async ({ id }) => ({ id, info: await store.info(id) })));
     return infos.filter((entry) => entry.info !== null);
-  };
+  });
   metrics.gauge(
     'crm_ai_vector_index_vectors',
     'Vectors in the index per workspace and entity type',

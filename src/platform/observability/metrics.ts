@@ -8,6 +8,25 @@ export type Sample = readonly [labels: Labels, value: number];
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/**
+ * One reading for the gauges of one scrape that draw on the same query or calls: prom-client collects every
+ * metric at once, so a reading still in flight is shared, and the next scrape reads afresh.
+ */
+export function sharedReading<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (!pending) {
+      const reading = read();
+      pending = reading;
+      const settled = () => {
+        if (pending === reading) pending = undefined;
+      };
+      reading.then(settled, settled);
+    }
+    return pending;
+  };
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly registers = [this.registry];
