@@ -2,6 +2,7 @@
 // providers"): the most recently deployed one answers the workspace's agent tasks in place of the
 // configured AGENT_MODEL. Looked up at most every few seconds per workspace.
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.ts';
 import { readJson } from '../platform/db/json-column.ts';
 import type { ChatDeployment, HostedProviderName } from './providers/provider.ts';
@@ -15,7 +16,11 @@ export type DeployedChatModel = ChatDeployment & {
 const CHECK_EVERY_MS = 5_000;
 
 export class DeployedChatModels {
-  private readonly cache = new Map<string, { model: DeployedChatModel | undefined; at: number }>();
+  // A wrapper per workspace, so that "no deployed model" is remembered too.
+  private readonly cache = new LRUCache<string, { model?: DeployedChatModel }>({
+    max: 10_000,
+    ttl: CHECK_EVERY_MS,
+  });
 
   constructor(
     // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
@@ -30,7 +35,7 @@ export class DeployedChatModels {
 
   async chatModel(workspaceId: string): Promise<DeployedChatModel | undefined> {
     const cached = this.cache.get(workspaceId);
-    if (cached && Date.now() - cached.at < CHECK_EVERY_MS) return cached.model;
+    if (cached) return cached.model;
     const rows = await this.db
       .selectFrom('ft_jobs')
       .select(['id', 'provider', 'deployment'])
@@ -47,7 +52,7 @@ export class DeployedChatModels {
       const provider = row.provider as HostedProviderName;
       model = { ...deployment, jobId: row.id, provider, apiKey: this.hosted[provider].apiKey };
     }
-    this.cache.set(workspaceId, { model, at: Date.now() });
+    this.cache.set(workspaceId, { model });
     return model;
   }
 }

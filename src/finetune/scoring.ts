@@ -3,6 +3,7 @@
 // qualification agent asks for the workspace's deployed lead-conversion model.
 import fs from 'node:fs';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { RecordRow } from '../crm/records/entity-types.ts';
 import { readJson } from '../platform/db/json-column.ts';
 import { createLocalEmbedder } from '../vector/embedders/local.ts';
@@ -26,20 +27,24 @@ const CHECK_EVERY_MS = 10_000;
 
 export class DeployedScorers {
   private readonly embedder = createLocalEmbedder();
-  private readonly cache = new Map<string, { scorer: LeadScorer | undefined; at: number }>();
+  // A wrapper per workspace, so that "no scorer" is remembered too.
+  private readonly cache = new LRUCache<string, { scorer?: LeadScorer }>({
+    max: 10_000,
+    ttl: CHECK_EVERY_MS,
+  });
 
   // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
   constructor(private readonly db: Kysely<any>) {}
 
-  /** The most recently deployed local classifier that learnt converted vs unqualified leads, if any. */
   /** Drops what is cached for a workspace (its deployments changed on this instance). */
   forget(workspaceId: string): void {
     this.cache.delete(workspaceId);
   }
 
+  /** The most recently deployed local classifier that learnt converted vs unqualified leads, if any. */
   async leadScorer(workspaceId: string): Promise<LeadScorer | undefined> {
     const cached = this.cache.get(workspaceId);
-    if (cached && Date.now() - cached.at < CHECK_EVERY_MS) return cached.scorer;
+    if (cached) return cached.scorer;
     const rows = await this.db
       .selectFrom('ft_jobs')
       .select(['id', 'result', 'deployment'])
@@ -61,7 +66,7 @@ export class DeployedScorers {
       );
       break;
     }
-    this.cache.set(workspaceId, { scorer, at: Date.now() });
+    this.cache.set(workspaceId, { scorer });
     return scorer;
   }
 
