@@ -84,11 +84,14 @@ export class JobQueues {
 
   /** A job's state and result, or undefined when it is gone (completed jobs are kept for the last 1,000). */
   async job(name: QueueName, id: string) {
+    // The state first: a job read after it says `completed` carries its result; read the other way round, it
+    // could finish in between and come back completed without one.
+    const state = await this.queue(name).getJobState(id);
     const job = await this.queue(name).getJob(id);
-    if (!job) return undefined;
+    if (!job || state === 'unknown') return undefined;
     return {
       data: job.data as unknown,
-      state: await job.getState(),
+      state,
       result: job.returnvalue as unknown,
       failedReason: job.failedReason,
     };
