@@ -112,10 +112,13 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * Namespace records read within the last few seconds: every query checks the model, and a network round
- * trip per query for a value that changes once per reindex would double search latency.
+ * trip per query for a value that changes once per reindex would double search latency. Absence is not
+ * kept: another process may create the namespace at any moment (a cluster's worker indexing a new
+ * workspace), and a remembered absence would hide it from this instance's searches, whose empty results
+ * would then be cached as well.
  */
 export class NamespaceRecordCache {
-  private readonly entries = new Map<string, { record: NamespaceRecord | undefined; expires: number }>();
+  private readonly entries = new Map<string, { record: NamespaceRecord; expires: number }>();
 
   constructor(private readonly ttlMs = 10_000) {}
 
@@ -126,11 +129,12 @@ export class NamespaceRecordCache {
     const entry = this.entries.get(namespace);
     if (entry && entry.expires > Date.now()) return entry.record;
     const record = await read();
-    this.entries.set(namespace, { record, expires: Date.now() + this.ttlMs });
+    this.set(namespace, record);
     return record;
   }
 
   set(namespace: string, record: NamespaceRecord | undefined): void {
-    this.entries.set(namespace, { record, expires: Date.now() + this.ttlMs });
+    if (record) this.entries.set(namespace, { record, expires: Date.now() + this.ttlMs });
+    else this.entries.delete(namespace);
   }
 }
