@@ -1,38 +1,15 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { bin, serve } from './support/serve.ts';
 
 const run = promisify(execFile);
-const bin = 'bin/crm-ai.js';
 
 function cli(database: TestDatabase, ...args: string[]) {
   return run('node', [bin, ...args], { env: { ...process.env, ...database.env, LOG_LEVEL: 'warn' } });
-}
-
-/** Starts `crm-ai serve` and resolves once it prints its address. */
-async function serve(
-  database: TestDatabase,
-): Promise<{ child: ChildProcess; output: () => string; address: string }> {
-  const child = spawn('node', [bin, 'serve'], {
-    env: { ...process.env, ...database.env, PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-  return { child, output: () => output, address };
 }
 
 describe('first run', () => {

@@ -10,6 +10,11 @@ export interface EntityChangedEvent {
   entityId: string;
   /** Set on create and update; absent on delete. */
   record?: Record<string, unknown>;
+  /**
+   * Names the change in pending_record_changes (written in the record's transaction); a consumer that has
+   * made the change durable settles it with RecordsService.settleChanges, and unsettled ones are replayed.
+   */
+  changeToken?: string;
 }
 
 export interface DomainEvents {

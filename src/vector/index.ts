@@ -18,6 +18,8 @@ import type { VectorStore } from './stores/vector-store.ts';
 export interface RecordIndexer {
   start(events: Platform['events']): void;
   stats(): IndexerStats;
+  /** Indexes the record changes that a crash left unsettled; returns how many it took up. */
+  recover(): Promise<number>;
   /** Resolves once every change so far is in the index. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +53,14 @@ async function repairLostNamespaces(
   }
 }
 
+async function recoverUnsettled(platform: Platform, indexer: RecordIndexer) {
+  try {
+    await indexer.recover();
+  } catch (error) {
+    platform.log.error({ err: error }, 'replaying unindexed record changes failed; run `crm-ai index`');
+  }
+}
+
 export async function createVector(
   platform: Platform,
   crm: Crm,
@@ -68,15 +78,22 @@ export async function createVector(
     if (platform.config.jobs.run) queued.consume();
     indexer = queued;
   } else {
-    indexer = new Indexer(service, platform.log);
+    indexer = new Indexer(service, crm.records, platform.log);
   }
   indexer.start(platform.events);
   // biome-ignore lint/suspicious/noExplicitAny: reads the workspaces table only
   registerVectorMetrics(platform.metrics, platform.database.kysely as Kysely<any>, store, indexer, !queues);
   // Index files are an acceleration structure: when a workspace's are missing (first start after seeding,
   // or lost), they are rebuilt from the records in the background while the instance serves.
+  // Then the changes a crash left unindexed are replayed (see Indexer); a worker-less API instance in a
+  // cluster leaves that to the workers' sweep.
+  const replaysChanges = !queues || platform.config.jobs.run;
   const repairing =
-    options.repair === false ? Promise.resolve() : repairLostNamespaces(platform, crm, service, store);
+    options.repair === false
+      ? Promise.resolve()
+      : repairLostNamespaces(platform, crm, service, store).then(async () => {
+          if (replaysChanges) await recoverUnsettled(platform, indexer);
+        });
   return {
     service,
     indexer,

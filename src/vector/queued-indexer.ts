@@ -10,6 +10,7 @@ import { AppError } from '../platform/errors.ts';
 import type { EntityChangedEvent, EventBus } from '../platform/events.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { JobQueues } from '../platform/queue/job-queues.ts';
+import { ChangeSettler } from './change-settler.ts';
 import type { IndexerStats } from './indexer.ts';
 import type { VectorService } from './service.ts';
 
@@ -17,20 +18,32 @@ interface IndexJob {
   workspaceId: string;
   entityType: string;
   entityId: string;
+  /** The change's note in pending_record_changes, settled once the index holds it. */
+  changeToken?: string;
 }
 
 const CONCURRENCY = 8;
+/**
+ * A change still unsettled this long after it was committed lost its job (the instance died between the
+ * commit and the queue write, or Redis lost it): the sweep queues it again. Jobs are idempotent.
+ */
+const SWEEP_AFTER_MS = 60_000;
+const SWEEP_PAGE = 1000;
 
 export class QueuedIndexer {
   private unsubscribe?: () => void;
-  private readonly counters = { indexed: 0, removed: 0, failed: 0 };
+  private sweepTimer?: NodeJS.Timeout;
+  private readonly counters = { indexed: 0, removed: 0, failed: 0, recovered: 0 };
+  private readonly settler: ChangeSettler;
 
   constructor(
     private readonly queues: JobQueues,
     private readonly vectors: VectorService,
     private readonly records: RecordsService,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.settler = new ChangeSettler(vectors, records, log);
+  }
 
   /** Adds a job for every record change made through this instance. */
   start(events: EventBus): void {
@@ -40,6 +53,35 @@ export class QueuedIndexer {
   /** Processes indexing jobs in this process (a worker, or an API instance with RUN_JOBS). */
   consume(): void {
     this.queues.process<IndexJob>('indexing', (job) => this.index(job), CONCURRENCY);
+    this.sweepTimer = setInterval(() => void this.recover(), SWEEP_AFTER_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** Queues again every change left unsettled for longer than a job takes; returns how many. */
+  async recover(): Promise<number> {
+    let recovered = 0;
+    try {
+      const before = new Date(Date.now() - SWEEP_AFTER_MS);
+      let after: string | undefined;
+      for (;;) {
+        const changes = await this.records.pendingChanges(SWEEP_PAGE, { before, after });
+        if (changes.length === 0) break;
+        after = changes.at(-1)!.token;
+        for (const { workspaceId, entityType, entityId, token } of changes) {
+          await this.queues.add(
+            'indexing',
+            'recovered',
+            { workspaceId, entityType, entityId, changeToken: token },
+            { jobId: `change-${token}` },
+          );
+        }
+        recovered += changes.length;
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'queueing unsettled record changes failed; the next sweep retries');
+    }
+    this.counters.recovered += recovered;
+    return recovered;
   }
 
   private async enqueue(event: EntityChangedEvent): Promise<void> {
@@ -48,9 +90,15 @@ export class QueuedIndexer {
       workspaceId: event.workspaceId,
       entityType: event.entityType,
       entityId: event.entityId,
+      changeToken: event.changeToken,
     };
     try {
-      await this.queues.add('indexing', event.kind, data);
+      await this.queues.add(
+        'indexing',
+        event.kind,
+        data,
+        event.changeToken ? { jobId: `change-${event.changeToken}` } : {},
+      );
     } catch (error) {
       // The record is saved; only its index entry waits. `crm-ai index` catches up.
       this.counters.failed += 1;
@@ -74,6 +122,7 @@ export class QueuedIndexer {
       await this.vectors.removeEntity(workspaceId, type.name, entityId);
       this.counters.removed += 1;
     }
+    this.settler.indexed([job.data.changeToken]);
   }
 
   stats(): IndexerStats {
@@ -81,11 +130,14 @@ export class QueuedIndexer {
     return { pending: 0, ...this.counters };
   }
 
-  idle(): Promise<void> {
-    return this.queues.idle('indexing');
+  async idle(): Promise<void> {
+    await this.queues.idle('indexing');
+    await this.settler.settleNow();
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    clearInterval(this.sweepTimer);
+    await this.settler.settleNow();
   }
 }

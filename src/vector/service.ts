@@ -164,6 +164,11 @@ export class VectorService {
     return items.length;
   }
 
+  /** Makes every index write so far durable (see VectorStore.flush); keyword rows are committed already. */
+  async flush(): Promise<void> {
+    await this.store.flush();
+  }
+
   async removeEntity(workspaceId: string, type: EntityTypeName, id: string): Promise<number> {
     const removed = await this.store.deleteEntity(workspaceId, type, id);
     await this.keywords.deleteEntity(workspaceId, type, id);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { eventually } from '../support/eventually.ts';
 import { uploadCompletionDataset, waitForJob } from '../support/jobs.ts';
 import { type PineconeServer, startPineconeServer } from '../support/pinecone-server.ts';
 import { dropNamespace, testRedisUrl, uniqueNamespace } from '../support/redis.ts';
@@ -19,20 +20,6 @@ let worker: WorkerProcess;
 let owner: Tenant;
 let env: Record<string, string>;
 const namespace = uniqueNamespace();
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`still not there: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 before(async () => {
   pinecone = await startPineconeServer({ apiKey: 'pc-cluster', index: 'crm-cluster', dimension: 384 });

@@ -29,6 +29,16 @@ export interface ListQuery {
   limit: number;
 }
 
+/** A committed record change whose effect on the search index is not yet durable. */
+export interface PendingChange {
+  workspaceId: string;
+  entityType: string;
+  entityId: string;
+  /** Unique per change: settling a token never settles a later change to the same record. */
+  token: string;
+  changedAt: string;
+}
+
 /** The biggest insert statement: stays under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 const INSERT_CHUNK_ROWS = 500;
 
@@ -148,6 +158,43 @@ export class RecordsRepository {
       .where('workspaceId', '=', workspaceId)
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Notes changes in the writing transaction; a later change to a record replaces its earlier note. */
+  async notePendingChanges(changes: readonly PendingChange[]): Promise<void> {
+    for (let start = 0; start < changes.length; start += INSERT_CHUNK_ROWS) {
+      await this.db
+        .insertInto('pendingRecordChanges')
+        .values(changes.slice(start, start + INSERT_CHUNK_ROWS).map((change) => ({ ...change })))
+        .onConflict((conflict) =>
+          conflict.columns(['workspaceId', 'entityType', 'entityId']).doUpdateSet((eb: Builder) => ({
+            token: eb.ref('excluded.token'),
+            changedAt: eb.ref('excluded.changedAt'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** Unsettled changes, oldest first, at most `limit`, optionally only those older than `before`. */
+  async listPendingChanges(limit: number, before?: string, after?: string): Promise<PendingChange[]> {
+    let select = this.db
+      .selectFrom('pendingRecordChanges')
+      .select(['workspaceId', 'entityType', 'entityId', 'token', 'changedAt']);
+    if (before) select = select.where('changedAt', '<', before);
+    if (after) select = select.where('token', '>', after);
+    const rows = await select.orderBy('token').limit(limit).execute();
+    return rows as PendingChange[];
+  }
+
+  /** Settles changes by token: a record changed again since keeps its newer note. */
+  async settlePendingChanges(tokens: readonly string[]): Promise<void> {
+    for (let start = 0; start < tokens.length; start += INSERT_CHUNK_ROWS) {
+      await this.db
+        .deleteFrom('pendingRecordChanges')
+        .where('token', 'in', tokens.slice(start, start + INSERT_CHUNK_ROWS))
+        .execute();
+    }
   }
 
   async delete(type: EntityType, workspaceId: string, id: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import type { EventBus } from '../../platform/events.ts';
 import { CrmError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type EntityType, entityTypes, type Link, type RecordRow } from './entity-types.ts';
-import type { ListQuery, RecordsRepository, SortSpec } from './repository.ts';
+import type { ListQuery, PendingChange, RecordsRepository, SortSpec } from './repository.ts';
 
 export const MAX_BATCH_RECORDS = 5000;
 export const MAX_PAGE_SIZE = 500;
@@ -124,13 +124,15 @@ export class RecordsService {
     });
     if (duplicates.length > 0) throw CrmError.duplicateIds(duplicates);
 
+    const tokens = changeNotes(type, workspaceId, records);
     await this.repository.transaction(async (repository) => {
       const taken = await repository.existingIds(type, workspaceId, [...seen]);
       if (taken.size > 0) throw CrmError.idsTaken(type.name, [...taken]);
       await assertLinksExist(repository, type, workspaceId, records);
       await repository.insertMany(type, records);
+      await repository.notePendingChanges(tokens.map((change) => ({ ...change, changedAt: now })));
     });
-    await this.announceCreated(type, workspaceId, records);
+    await this.announceCreated(type, workspaceId, records, tokens);
     return records;
   }
 
@@ -140,25 +142,44 @@ export class RecordsService {
    */
   async importRecords(type: EntityType, workspaceId: string, records: readonly RecordRow[]): Promise<void> {
     const owned = records.map((record) => ({ ...record, workspaceId }));
+    const tokens = changeNotes(type, workspaceId, owned);
+    const now = this.now().toISOString();
     await this.repository.transaction(async (repository) => {
       await assertLinksExist(repository, type, workspaceId, owned);
       await repository.insertMany(type, owned);
+      await repository.notePendingChanges(tokens.map((change) => ({ ...change, changedAt: now })));
     });
-    await this.announceCreated(type, workspaceId, owned);
+    await this.announceCreated(type, workspaceId, owned, tokens);
   }
 
   /** After new records committed: retire cached lists, then tell the other modules. */
-  private async announceCreated(type: EntityType, workspaceId: string, records: readonly RecordRow[]) {
+  private async announceCreated(
+    type: EntityType,
+    workspaceId: string,
+    records: readonly RecordRow[],
+    notes: readonly ChangeNote[],
+  ) {
     await this.cache.invalidateLists(workspaceId, type.name);
-    for (const record of records) {
+    for (const [index, record] of records.entries()) {
       this.events.emit('entity.changed', {
         kind: 'created',
         workspaceId,
         entityType: type.name,
         entityId: record.id,
         record,
+        changeToken: notes[index]!.token,
       });
     }
+  }
+
+  /** Changes noted but not yet settled by the search index, oldest first (see pending_record_changes). */
+  async pendingChanges(limit: number, options: { before?: Date; after?: string } = {}) {
+    return this.repository.listPendingChanges(limit, options.before?.toISOString(), options.after);
+  }
+
+  /** Marks changes as durably applied by their consumer; later changes to the same records stay pending. */
+  async settleChanges(tokens: readonly string[]): Promise<void> {
+    await this.repository.settlePendingChanges(tokens);
   }
 
   async update(
@@ -167,10 +188,12 @@ export class RecordsService {
     id: string,
     patch: Record<string, unknown>,
   ): Promise<RecordRow> {
+    const [note] = changeNotes(type, workspaceId, [{ id }]);
     const updated = await this.repository.transaction(async (repository) => {
       const existing = await repository.findById(type, workspaceId, id);
       if (!existing) throw CrmError.recordNotFound(type.name, id);
       const now = this.now().toISOString();
+      await repository.notePendingChanges([{ ...note!, changedAt: now }]);
       const changes = {
         ...type.prepareUpdate(existing, normalizeTimestamps(type, patch), now),
         updatedAt: now,
@@ -187,16 +210,44 @@ export class RecordsService {
       entityType: type.name,
       entityId: id,
       record: updated,
+      changeToken: note!.token,
     });
     return updated;
   }
 
   async delete(type: EntityType, workspaceId: string, id: string): Promise<void> {
-    const deleted = await this.repository.delete(type, workspaceId, id);
+    const [note] = changeNotes(type, workspaceId, [{ id }]);
+    const deleted = await this.repository.transaction(async (repository) => {
+      const found = await repository.delete(type, workspaceId, id);
+      if (found) await repository.notePendingChanges([{ ...note!, changedAt: this.now().toISOString() }]);
+      return found;
+    });
     if (!deleted) throw CrmError.recordNotFound(type.name, id);
     await this.cache.invalidateEntity(workspaceId, type.name, id);
-    this.events.emit('entity.changed', { kind: 'deleted', workspaceId, entityType: type.name, entityId: id });
+    this.events.emit('entity.changed', {
+      kind: 'deleted',
+      workspaceId,
+      entityType: type.name,
+      entityId: id,
+      changeToken: note!.token,
+    });
   }
+}
+
+type ChangeNote = Omit<PendingChange, 'changedAt'>;
+
+/** One fresh token per changed record, written with the change and carried by its event. */
+function changeNotes(
+  type: EntityType,
+  workspaceId: string,
+  records: readonly { id: string }[],
+): ChangeNote[] {
+  return records.map((record) => ({
+    workspaceId,
+    entityType: type.name,
+    entityId: record.id,
+    token: randomUUID(),
+  }));
 }
 
 /** A created record reads exactly as it will when fetched: fields not given are null. */

@@ -9,6 +9,7 @@ import * as m005 from './migrations/005_finetune_jobs.ts';
 import * as m006 from './migrations/006_finetune_provider_runs.ts';
 import * as m007 from './migrations/007_request_monitoring.ts';
 import * as m008 from './migrations/008_user_operators.ts';
+import * as m009 from './migrations/009_pending_record_changes.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Record<string, EngineMigration> = {
   '006_finetune_provider_runs': m006,
   '007_request_monitoring': m007,
   '008_user_operators': m008,
+  '009_pending_record_changes': m009,
 };
 
 export interface MigrationReport {

@@ -183,6 +183,9 @@ export class MilvusVectorStore implements VectorStore {
     });
   }
 
+  /** Acknowledged writes are already stored by the service. */
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   /** The workspace clause every expression starts with: the partition key prunes the search to one tenant. */

@@ -148,6 +148,9 @@ export class PineconeVectorStore implements VectorStore {
     });
   }
 
+  /** Acknowledged writes are already stored by the service. */
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   private async readNamespaceRecord(namespace: string): Promise<NamespaceRecord | undefined> {

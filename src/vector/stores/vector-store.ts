@@ -47,5 +47,10 @@ export interface VectorStore {
   exists(namespace: string): Promise<boolean>;
   /** Removes the namespace entirely (before a rebuild). */
   drop(namespace: string): Promise<void>;
+  /**
+   * Makes every write so far durable. The embedded engine writes its files some time after a change; the
+   * hosted engines have stored a write once they acknowledge it.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
