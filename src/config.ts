@@ -127,6 +127,20 @@ export const environmentSchema = z
       .default(10 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    // Which proxies may name the client in X-Forwarded-For (Fastify's trustProxy): `true` (any: only when
+    // nothing can reach the service but the proxy), a hop count, or addresses and CIDR ranges, comma-separated.
+    TRUST_PROXY: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((value): boolean | number | string[] => {
+          if (value === 'true') return true;
+          if (value === 'false') return false;
+          if (/^\d+$/.test(value)) return Number(value);
+          return value.split(',').map((entry) => entry.trim());
+        })
+        .optional(),
+    ),
     BOOTSTRAP_DEMO: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
   })
   .superRefine((env, context) => {
@@ -256,6 +270,8 @@ export interface Config {
   http: {
     bodyLimitBytes: number;
     rateLimitPerMinute: number;
+    /** Proxies trusted to name the client address (X-Forwarded-For); false: the socket's address. */
+    trustProxy: boolean | number | string[];
     /** Failed token attempts per client address per minute before 429s. */
     authFailuresPerMinute: number;
   };
@@ -368,6 +384,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+      trustProxy: env.TRUST_PROXY ?? false,
     },
     bootstrapDemo: env.BOOTSTRAP_DEMO,
   };

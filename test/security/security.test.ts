@@ -141,8 +141,31 @@ describe('authentication', () => {
         statuses.join(','),
       );
       assert.deepEqual(statuses.slice(30), [429, 429]);
+      const tenant = await guarded.newTenant();
+      assert.equal(
+        (await tenant.api.get('/api/workspaces')).status,
+        200,
+        'a valid token from the same address is never refused by the failed-auth limit',
+      );
     } finally {
       await guarded.close();
+    }
+  });
+
+  test('behind a trusted proxy the limit counts each forwarded client, not the proxy', async () => {
+    const proxied = await startTestApp({ TRUST_PROXY: '127.0.0.1' });
+    try {
+      const from = (client: string, token: string) =>
+        proxied.as(token).request('GET', '/api/workspaces', undefined, { 'x-forwarded-for': client });
+      for (let i = 0; i < 31; i++) await from('203.0.113.7', `crm_guess-${i}`);
+      assert.equal((await from('203.0.113.7', 'crm_guess-last')).status, 429);
+      assert.equal(
+        (await from('198.51.100.2', 'crm_typo')).status,
+        401,
+        'another client behind the same proxy is not blocked',
+      );
+    } finally {
+      await proxied.close();
     }
   });
 });

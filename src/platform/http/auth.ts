@@ -78,9 +78,10 @@ export function registerAuth(
 
     const failure = failures.get(request.ip);
     const now = Date.now();
-    if (failure && now - failure.since < FAILED_AUTH_WINDOW_MS && failure.count >= failedAuthLimit) {
-      throw new AppError('RATE_LIMITED', 429, 'too many failed authentication attempts; wait a minute');
-    }
+    const blocked =
+      failure !== undefined &&
+      now - failure.since < FAILED_AUTH_WINDOW_MS &&
+      failure.count >= failedAuthLimit;
     const workspaceRef = (request.params as Record<string, string> | undefined)?.workspaceId;
     let workspace: WorkspaceContext | undefined;
     try {
@@ -89,13 +90,18 @@ export function registerAuth(
       workspace = authorized.workspace;
       limiter.consume(authorized.principal.tokenId);
     } catch (error) {
-      if (error instanceof AppError && error.statusCode === 401) {
-        const fresh = !failure || now - failure.since >= FAILED_AUTH_WINDOW_MS;
-        failures.set(
-          request.ip,
-          fresh ? { count: 1, since: now } : { count: failure.count + 1, since: failure.since },
-        );
+      if (!(error instanceof AppError && error.statusCode === 401)) throw error;
+      // A blocked address still has every token checked: a valid one is served (behind a proxy or a NAT,
+      // many users share the address a guesser uses), only the failures get 429. Tokens carry 256 random
+      // bits, so the limit sheds a guesser's load; it is not what makes guessing hopeless.
+      if (blocked) {
+        throw new AppError('RATE_LIMITED', 429, 'too many failed authentication attempts; wait a minute');
       }
+      const fresh = !failure || now - failure.since >= FAILED_AUTH_WINDOW_MS;
+      failures.set(
+        request.ip,
+        fresh ? { count: 1, since: now } : { count: failure.count + 1, since: failure.since },
+      );
       throw error;
     }
 

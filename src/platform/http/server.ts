@@ -46,6 +46,8 @@ export async function createHttpServer(
     // One line per request, written by the observability hook with the workspace, route and timing.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
+    // Behind a load balancer the socket's address is the balancer's: per-address limits need the client's.
+    trustProxy: trustProxyOption(config.http.trustProxy),
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -158,4 +160,10 @@ export async function createHttpServer(
   );
 
   return app;
+}
+
+/** A hop count trusts that many proxies nearest the service (Fastify's types take it as a function). */
+function trustProxyOption(setting: boolean | number | string[]) {
+  if (typeof setting !== 'number') return setting;
+  return (_address: string, hop: number) => hop < setting;
 }
