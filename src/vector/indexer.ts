@@ -44,13 +44,22 @@ interface PendingItem {
   id: string;
   change: Change;
   token?: string;
+  /** Failed tries so far. */
+  attempts?: number;
 }
+
+const MAX_ATTEMPTS = 6;
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 30_000;
 
 /** Unsettled changes read per round when replaying at start. */
 const RECOVERY_PAGE = 1000;
 
 export class Indexer {
   private readonly pending = new Map<string, PendingItem>();
+  /** Failed changes waiting for their next try; idle() does not wait for them. */
+  private readonly retrying = new Map<string, PendingItem>();
+  private retryTimer?: NodeJS.Timeout;
   private timer?: NodeJS.Timeout;
   private draining: Promise<void> = Promise.resolve();
   private readonly settler: ChangeSettler;
@@ -133,7 +142,7 @@ export class Indexer {
   }
 
   stats(): IndexerStats {
-    return { pending: this.pending.size, ...this.counters };
+    return { pending: this.pending.size + this.retrying.size, ...this.counters };
   }
 
   /** Resolves once everything queued so far is in the index and on disk. */
@@ -149,6 +158,7 @@ export class Indexer {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    clearTimeout(this.retryTimer);
     await this.idle();
   }
 
@@ -187,8 +197,9 @@ export class Indexer {
         this.counters.failed += 1;
         this.log.error(
           { err: error, entityType: item.type, entityId: item.id },
-          'removing from the index failed; it is retried at the next start',
+          'removing from the index failed',
         );
+        this.retryLater([item]);
       }
     }
     for (const { workspaceId, type, items } of groups.values()) {
@@ -199,11 +210,37 @@ export class Indexer {
         this.indexed(items);
       } catch (error) {
         this.counters.failed += items.length;
-        // The records stay searchable by their old vectors; their notes stay unsettled, so the next start
-        // replays them (and `crm-ai index` repairs the namespace now).
+        // The records stay searchable by their old vectors meanwhile.
         this.log.error({ err: error, workspaceId, entityType: type, count: items.length }, 'indexing failed');
+        this.retryLater(items);
       }
     }
+  }
+
+  /**
+   * A failed change is tried again with backoff (the database or a hosted engine may be back in a moment);
+   * after MAX_ATTEMPTS it waits, unsettled, for the next start's replay (or `crm-ai index`).
+   */
+  private retryLater(items: readonly PendingItem[]): void {
+    for (const item of items) {
+      const attempts = (item.attempts ?? 0) + 1;
+      if (attempts >= MAX_ATTEMPTS) continue;
+      const key = keyOf(item.workspaceId, item.type, item.id);
+      if (!this.retrying.has(key)) this.retrying.set(key, { ...item, attempts });
+    }
+    if (this.retryTimer || this.retrying.size === 0) return;
+    const attempts = Math.max(...[...this.retrying.values()].map((item) => item.attempts ?? 1));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        const due = [...this.retrying];
+        this.retrying.clear();
+        // A change that arrived meanwhile is newer than the one being retried.
+        for (const [key, item] of due) if (!this.pending.has(key)) this.add(item);
+      },
+      Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)),
+    );
+    this.retryTimer.unref();
   }
 
   private indexed(items: readonly PendingItem[]): void {

@@ -11,6 +11,7 @@ import {
 } from '../crm/records/entity-types.ts';
 import { workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
+import { TimeSlicer } from '../platform/time-slicer.ts';
 import type { SearchHit, VectorService } from './service.ts';
 
 const tags = ['search'];
@@ -40,6 +41,9 @@ const indexReportSchema = z.object({
   missing: z.array(z.string()),
 });
 
+/** One embedding request: a 256-text batch of short passages fits; a document dump does not. */
+export const EMBEDDING_BODY_LIMIT_BYTES = 1024 * 1024;
+
 const topK = z.coerce.number().int().min(1).max(100).default(10);
 const minScore = z.coerce.number().min(-1).max(1).default(0);
 
@@ -55,6 +59,20 @@ const hybridBody = searchBody.extend({
   vectorWeight: z.number().min(0).max(1).default(0.7),
   fusion: z.enum(['weighted', 'rrf']).default('weighted'),
 });
+
+/** `entityTypes=contact,lead` or repeated `entityTypes=contact&entityTypes=lead`; unknown names are a 400. */
+const entityTypesQuery = z.preprocess(
+  (value) =>
+    typeof value === 'string' || Array.isArray(value)
+      ? [value]
+          .flat()
+          .flatMap((item) => String(item).split(','))
+          .map((item) => item.trim())
+          .filter((item) => item !== '')
+      : value,
+  z.array(entityTypeSchema).min(1).max(entityTypeNames.length),
+);
+const similarQuery = z.object({ topK, minScore, entityTypes: entityTypesQuery.optional() }).strict();
 
 export function registerVectorRoutes(app: FastifyInstance, vectors: VectorService): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -144,36 +162,33 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
         summary: 'Records similar to one record',
         tags,
         params: idParams,
-        querystring: z.object({ topK, minScore, entityTypes: z.string().optional() }).strict(),
+        querystring: similarQuery,
         response: { 200: resultsSchema, ...errorResponses },
       },
     },
     async (request) => {
       const { entityType, id } = request.params as z.infer<typeof idParams>;
-      const query = request.query as { topK: number; minScore: number; entityTypes?: string };
-      const types = query.entityTypes?.split(',').map((value) => entityTypeSchema.parse(value.trim())) as
-        | EntityTypeName[]
-        | undefined;
-      return timedResults(vectors, () =>
-        vectors.similar(workspaceOf(request).id, entityType, id, { ...query, entityTypes: types }),
-      );
+      const query = request.query as z.infer<typeof similarQuery>;
+      return timedResults(vectors, () => vectors.similar(workspaceOf(request).id, entityType, id, query));
     },
   );
 
+  // The mission writes this path with `:id`; it is named `:entityId` as in the indexing route on the same
+  // path, since two paths that differ only in a parameter's name are one ambiguous path to OpenAPI.
   api.delete(
-    '/api/vector/:workspaceId/index/:entityType/:id',
+    '/api/vector/:workspaceId/index/:entityType/:entityId',
     {
       config: { access: { role: 'admin' } },
       schema: {
         summary: 'Remove a record from the index',
         tags,
-        params: idParams,
+        params: entityParams,
         response: { 200: z.object({ removed: z.number() }), ...errorResponses },
       },
     },
     async (request) => {
-      const { entityType, id } = request.params as z.infer<typeof idParams>;
-      return { removed: await vectors.removeEntity(workspaceOf(request).id, entityType, id) };
+      const { entityType, entityId } = request.params as z.infer<typeof entityParams>;
+      return { removed: await vectors.removeEntity(workspaceOf(request).id, entityType, entityId) };
     },
   );
 
@@ -221,6 +236,8 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   api.post(
     '/api/vector/embedding',
     {
+      // Open to every role, so bounded tightly: 413 beyond (see README, Limits).
+      bodyLimit: EMBEDDING_BODY_LIMIT_BYTES,
       schema: {
         summary: 'Embed one text or a batch with the configured model',
         tags,
@@ -245,10 +262,12 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
     },
     async (request) => {
       const { text, texts } = request.body as { text?: string; texts?: string[] };
-      const inputs = texts ?? [text!];
-      const embeddings = await Promise.all(
-        inputs.map(async (input) => Array.from(await vectors.embedText(input))),
-      );
+      const embeddings: number[][] = [];
+      const slicer = new TimeSlicer();
+      for (const input of texts ?? [text!]) {
+        embeddings.push(Array.from(await vectors.embedText(input)));
+        await slicer.maybeYield();
+      }
       return { model: vectors.model, dimensions: vectors.dimensions, embeddings };
     },
   );

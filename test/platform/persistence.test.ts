@@ -21,6 +21,7 @@ describe(`persistence on ${testEngine}`, () => {
         '006_finetune_provider_runs',
         '007_request_monitoring',
         '008_user_operators',
+        '009_pending_record_changes',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);

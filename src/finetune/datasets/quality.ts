@@ -1,6 +1,8 @@
 // A dataset's quality report: duplicates, empty or very short examples, length outliers, label balance
 // (classification) and personal data (emails, phone numbers), each with a count and the first example
 // numbers, folded into a 0–100 score. The score is a guide: 100 means no issue was found.
+
+import { TimeSlicer } from '../../platform/time-slicer.ts';
 import type { DatasetType } from './examples.ts';
 
 export interface MeasuredExample {
@@ -44,11 +46,13 @@ const WEIGHTS: Record<QualityIssue['code'], number> = {
   OVER_CONTEXT: 60,
 };
 
-export function assessQuality(
+/** Async because the per-example passes yield to the event loop on large datasets (see TimeSlicer). */
+export async function assessQuality(
   type: DatasetType,
   examples: readonly MeasuredExample[],
   contextTokens: number,
-): QualityReport {
+): Promise<QualityReport> {
+  const slicer = new TimeSlicer();
   const issues: QualityIssue[] = [];
   const penalties: number[] = [];
   const add = (
@@ -64,11 +68,12 @@ export function assessQuality(
 
   const seen = new Map<string, number>();
   const duplicates: number[] = [];
-  examples.forEach((example, i) => {
+  for (const [i, example] of examples.entries()) {
+    await slicer.maybeYield();
     const key = `${example.input.trim().toLowerCase()}\u0000${example.output.trim().toLowerCase()}`;
     if (seen.has(key)) duplicates.push(i);
     else seen.set(key, i);
-  });
+  }
   add('DUPLICATES', 'examples repeat an earlier one exactly (case and spacing aside)', duplicates);
 
   const short = examples.flatMap((example, i) =>
@@ -112,9 +117,12 @@ export function assessQuality(
     }
   }
 
-  const personal = examples.flatMap((example, i) =>
-    EMAIL.test(example.input + example.output) || PHONE.test(example.input + example.output) ? [i] : [],
-  );
+  const personal: number[] = [];
+  for (const [i, example] of examples.entries()) {
+    await slicer.maybeYield();
+    const text = example.input + example.output;
+    if (EMAIL.test(text) || PHONE.test(text)) personal.push(i);
+  }
   add(
     'PERSONAL_DATA',
     'examples containing email addresses or phone numbers: consider removing or masking them',

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { RecordsService } from '../../crm/records/service.ts';
 import { readJson, writeJson } from '../../platform/db/json-column.ts';
 import { AppError } from '../../platform/errors.ts';
+import { TimeSlicer } from '../../platform/time-slicer.ts';
 import { type BaseModel, findBaseModel, type ProviderName, providerNames } from '../catalog.ts';
 import { countTokens } from '../tokenizers.ts';
 import { buildFromWorkspace, type WorkspaceFilters } from './builders.ts';
@@ -45,6 +46,8 @@ export interface Dataset {
 
 const INSERT_CHUNK = 500;
 const MAX_UPLOAD_ERRORS = 20;
+/** Lines in one JSONL upload; with BODY_LIMIT_BYTES (10 MB by default) it bounds what one request may cost. */
+export const MAX_UPLOAD_LINES = 100_000;
 
 export class DatasetService {
   constructor(
@@ -69,7 +72,7 @@ export class DatasetService {
             input.trainingData.filters,
             (done) => onProgress?.('reading records', done),
           )
-        : { ...parseUpload(input.type, input.trainingData.jsonl), sources: [] as string[] };
+        : { ...(await parseUpload(input.type, input.trainingData.jsonl)), sources: [] as string[] };
     if (examples.length === 0) {
       throw new AppError(
         'DATASET_EMPTY',
@@ -99,15 +102,18 @@ export class DatasetService {
       trainCount: splits.filter((split) => split === 'train').length,
       validationCount: splits.filter((split) => split === 'validation').length,
       tokenCount: measured.reduce((sum, example) => sum + example.tokens, 0),
-      quality: assessQuality(input.type, measured, model.contextTokens),
+      quality: await assessQuality(input.type, measured, model.contextTokens),
       providerChecks: providerNames.map((provider) => checkForProvider(provider, input.type, examples)),
       createdBy: createdBy ?? null,
       createdAt: now,
       updatedAt: now,
     };
+    const slicer = new TimeSlicer();
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('ft_datasets').values(toRow(dataset)).execute();
       for (let start = 0; start < examples.length; start += INSERT_CHUNK) {
+        // SQLite runs each statement synchronously: a turn of the event loop between chunks.
+        await slicer.maybeYield();
         await trx
           .insertInto('ft_examples')
           .values(
@@ -270,23 +276,32 @@ function requireModel(id: string): BaseModel {
 }
 
 /** Reads JSONL; bad lines are reported together with their line numbers, and nothing is stored. */
-function parseUpload(type: DatasetType, jsonl: string): { examples: AnyExample[] } {
+async function parseUpload(type: DatasetType, jsonl: string): Promise<{ examples: AnyExample[] }> {
   const examples: AnyExample[] = [];
   const errors: string[] = [];
   const lines = jsonl.split(/\r?\n/);
-  lines.forEach((line, index) => {
-    if (line.trim() === '' || errors.length >= MAX_UPLOAD_ERRORS) return;
+  if (lines.length > MAX_UPLOAD_LINES) {
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      413,
+      `an upload holds at most ${MAX_UPLOAD_LINES} lines; this one has ${lines.length}: split it`,
+    );
+  }
+  const slicer = new TimeSlicer();
+  for (const [index, line] of lines.entries()) {
+    await slicer.maybeYield();
+    if (line.trim() === '' || errors.length >= MAX_UPLOAD_ERRORS) continue;
     let json: unknown;
     try {
       json = JSON.parse(line);
     } catch {
       errors.push(`line ${index + 1}: not valid JSON`);
-      return;
+      continue;
     }
     const read = readExample(type, json);
     if (read.ok) examples.push(read.example);
     else errors.push(`line ${index + 1}: ${read.error}`);
-  });
+  }
   if (errors.length > 0) {
     throw new AppError('DATASET_INVALID', 400, `the upload has lines that are not ${type} examples`, {
       errors,
@@ -302,7 +317,9 @@ async function measure(
   onProgress: (done: number) => void,
 ) {
   const measured = [];
+  const slicer = new TimeSlicer();
   for (const [index, example] of examples.entries()) {
+    await slicer.maybeYield();
     const { input, output } = exampleText(type, example);
     const tokens = (await countTokens(model.tokenizer, input)) + (await countTokens(model.tokenizer, output));
     measured.push({

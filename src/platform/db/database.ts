@@ -103,6 +103,12 @@ function createPostgres<Schema>(url: string, poolSize: number, schema?: string):
   // An idle client losing its connection (database restart) must not crash the process; the next
   // checkout reconnects.
   pool.on('error', () => {});
+  // A checked-out client losing its connection rejects its query (the caller sees ECONNRESET and answers
+  // 503) and then emits 'error'; pg-pool listens only while a client is idle, so without this listener that
+  // second report escapes as an uncaught exception (seen when PostgreSQL was cut mid-indexing).
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const kysely = new Kysely<Schema>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],

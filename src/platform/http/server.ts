@@ -8,6 +8,7 @@ import type { Platform } from '../index.ts';
 import { registerRequestObservability } from '../observability/http.ts';
 import { type Authenticator, registerAuth } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { registerInputGuard } from './input-guard.ts';
 import { schemaSerializerCompiler } from './serializer.ts';
 import { TokenRateLimiter } from './token-rate-limiter.ts';
 
@@ -66,6 +67,7 @@ export async function createHttpServer(
   registerErrorHandling(app);
   // Before authentication, so refused requests are timed, traced and counted too.
   registerRequestObservability(app, platform);
+  registerInputGuard(app);
 
   await app.register(swagger, {
     openapi: {

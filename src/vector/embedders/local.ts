@@ -2,6 +2,7 @@
 // word-pair and character-trigram features with sublinear term frequency and (once fitted on a workspace's
 // text) IDF weights. It matches words and their spellings, not meanings: "car" does not find "automobile".
 import { createHash } from 'node:crypto';
+import { TimeSlicer } from '../../platform/time-slicer.ts';
 import { type Embedder, l2Normalize } from './embedder.ts';
 import { textFeatures } from './lexical-features.ts';
 
@@ -75,7 +76,14 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedde
     model,
     dimensions,
     async embed(texts) {
-      return texts.map(embedOne);
+      // Long batches (a 5 MB embedding request, a bulk reindex) must not hold the event loop in one piece.
+      const slicer = new TimeSlicer();
+      const vectors: Float32Array[] = [];
+      for (const text of texts) {
+        vectors.push(embedOne(text));
+        await slicer.maybeYield();
+      }
+      return vectors;
     },
   };
 }
