@@ -177,6 +177,27 @@ describe('error monitoring', () => {
     assert.equal(instance.status, 200);
     assert.ok(instance.body.recent.some((entry: { requestId: string }) => entry.requestId === requestId));
   });
+
+  test('an incident of thousands of errors in one flush is stored whole, not dropped', async () => {
+    const monitor = server.platform.errorMonitor;
+    const incident = 5000;
+    for (let i = 0; i < incident; i++) {
+      monitor.record({
+        workspaceId: bob.workspaceId,
+        method: 'GET',
+        route: '/api/incident',
+        status: 503,
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'the database is unavailable',
+        requestId: `incident-${i}`,
+      });
+    }
+    await monitor.flush();
+    const rows = await server.database.query(
+      "select count(*) as n from error_events where route = '/api/incident'",
+    );
+    assert.equal(Number(rows[0]!.n), incident);
+  });
 });
 
 describe('operations overview', () => {

@@ -37,10 +37,17 @@ export interface ErrorWindow {
 const WINDOWS = { '5m': 5 * 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
 const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_MESSAGE = 300;
+const EVENT_INSERT_CHUNK = 500;
+/**
+ * Events kept between two flushes: in an incident every request may fail, and the recent-errors view needs
+ * examples, not millions of copies (the per-minute counts still count every error).
+ */
+const MAX_EVENTS_PER_FLUSH = 20_000;
 
 export class ErrorMonitor {
   private buckets = new Map<string, Bucket>();
   private events: Record<string, unknown>[] = [];
+  private droppedEvents = 0;
   private readonly timer: NodeJS.Timeout;
   private lastPrune = 0;
   private flushing: Promise<void> = Promise.resolve();
@@ -69,6 +76,10 @@ export class ErrorMonitor {
     if (outcome.status < 400) return;
     if (outcome.status >= 500) bucket.serverErrors++;
     else bucket.clientErrors++;
+    if (this.events.length >= MAX_EVENTS_PER_FLUSH) {
+      this.droppedEvents++;
+      return;
+    }
     this.events.push({
       id: randomUUID(),
       workspaceId: outcome.workspaceId,
@@ -110,7 +121,21 @@ export class ErrorMonitor {
         )
         .execute();
     }
-    if (events.length > 0) await this.db.insertInto('error_events').values(events).execute();
+    // Chunked: one statement for an incident's thousands of events passed SQLite's 32,766 bound variables
+    // (about 3,640 events) and the whole batch was lost.
+    for (let start = 0; start < events.length; start += EVENT_INSERT_CHUNK) {
+      await this.db
+        .insertInto('error_events')
+        .values(events.slice(start, start + EVENT_INSERT_CHUNK))
+        .execute();
+    }
+    if (this.droppedEvents > 0) {
+      this.log.warn(
+        { dropped: this.droppedEvents, kept: MAX_EVENTS_PER_FLUSH },
+        'more error events than one flush keeps; the rates still count every one',
+      );
+      this.droppedEvents = 0;
+    }
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
       const dayAgo = new Date(Date.now() - WINDOWS['24h'] - 60_000).toISOString();
