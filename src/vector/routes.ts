@@ -124,6 +124,8 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   api.post(
     '/api/vector/:workspaceId/search',
     {
+      // A search reads; POST only carries the query. Viewers read (README, roles).
+      config: { access: { role: 'viewer' } },
       schema: {
         summary: 'Semantic search across record types',
         tags,
@@ -141,6 +143,8 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   api.post(
     '/api/vector/:workspaceId/hybrid-search',
     {
+      // A search reads; POST only carries the query. Viewers read (README, roles).
+      config: { access: { role: 'viewer' } },
       schema: {
         summary: 'Hybrid search: vector and keyword (BM25) rankings fused; exact names and emails first',
         tags,

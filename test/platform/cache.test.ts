@@ -387,6 +387,27 @@ describe('the mission API', () => {
     assert.deepEqual(await cache.getCachedList('ws1', 'deal', 'recent'), [3], 'other types keep their lists');
   });
 
+  test('the mission’s numeric form { ttl: 300 } stores in both tiers with that TTL; a bad TTL is refused', async () => {
+    const cache = new CacheService(await cacheWith());
+    await cache.cacheEntity('ws1', 'contact', 'c2', { name: 'Eli' }, { ttl: 300 });
+    const redis = await rawRedis();
+    try {
+      const key = cache.entityKey('ws1', 'contact', 'c2');
+      assert.equal(JSON.parse((await redis.get(key))!).name, 'Eli', 'written to Redis');
+      const pttl = await redis.pTTL(key);
+      assert.ok(pttl > 300_000 * (1 - TTL_JITTER) - 1000 && pttl <= 300_000 * (1 + TTL_JITTER), String(pttl));
+    } finally {
+      await redis.quit();
+    }
+    assert.equal(cache.getStats().errors, 0);
+    for (const ttl of [0, -5, Number.NaN, 'forever'] as const) {
+      await assert.rejects(
+        cache.cacheEntity('ws1', 'contact', 'c3', {}, { ttl: ttl as never }),
+        (error: { code: string }) => error.code === 'INVALID_TTL',
+      );
+    }
+  });
+
   test('AI responses are keyed by model, prompt and parameters', async () => {
     const cache = new CacheService(await cacheWith());
     await cache.cacheAIResponse(

@@ -181,6 +181,15 @@ describe('roles', () => {
       403,
     );
     assert.equal((await viewer.api.delete(`${base}/contacts/${victimIds.contact}`)).status, 403);
+    // Searching is reading: viewers search (POST only carries the query), as the README's table says.
+    const vector = `/api/vector/${victim.workspaceId}`;
+    assert.equal((await viewer.api.post(`${vector}/search`, { query: 'renewal' })).status, 200);
+    assert.equal((await viewer.api.post(`${vector}/hybrid-search`, { query: 'renewal' })).status, 200);
+    assert.equal(
+      (await viewer.api.post(`${vector}/index/contact/${victimIds.contact}`)).status,
+      403,
+      'indexing stays with admins',
+    );
 
     const member = await server.newMember(victim.workspaceId, 'member');
     assert.equal((await member.api.post(`${base}/contacts`, { name: 'Member Made' })).status, 201);
