@@ -208,6 +208,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
         summary: 'Server-sent events: `job` (status, progress) and `metric` (step, loss, eval loss…)',
         tags,
         params: jobParams,
+        produces: ['text/event-stream'],
+        response: { 200: z.string().describe('an event stream'), ...errorResponses },
       },
     },
     async (request, reply) => {

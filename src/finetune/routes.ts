@@ -227,6 +227,8 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
             split: z.enum(['train', 'validation']).optional(),
           })
           .strict(),
+        produces: ['application/x-ndjson'],
+        response: { 200: z.string().describe('one JSON example a line'), ...errorResponses },
       },
     },
     async (request, reply) => {

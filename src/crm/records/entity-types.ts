@@ -12,8 +12,14 @@ export const recordIdSchema = z
   .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'ids are 1-64 characters of letters, digits and _ . : -');
 
 const CUSTOM_FIELDS_MAX_BYTES = 16 * 1024;
+/**
+ * Any JSON value. Bodies arrive through JSON.parse, so every value already is one; zod's recursive z.json()
+ * added nothing but a `$ref` to a schema the OpenAPI document never carried (42 broken references).
+ */
+const jsonValueSchema = z.unknown();
+
 export const customFieldsSchema = z
-  .record(z.string().min(1).max(64), z.json())
+  .record(z.string().min(1).max(64), jsonValueSchema)
   .refine((value) => JSON.stringify(value).length <= CUSTOM_FIELDS_MAX_BYTES, {
     message: `custom fields must serialise to at most ${CUSTOM_FIELDS_MAX_BYTES} bytes`,
   });
@@ -114,7 +120,7 @@ const documentFields = {
 const systemFields = {
   id: z.string(),
   workspaceId: z.string(),
-  custom: z.record(z.string(), z.json()),
+  custom: z.record(z.string(), jsonValueSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
 };

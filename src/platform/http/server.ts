@@ -75,7 +75,10 @@ export async function createHttpServer(
         title: 'crm-ai',
         version: '0.1.0',
         description: 'Semantic search, cache, AI agents and fine-tuning over a multi-tenant CRM.',
+        license: { name: 'Proprietary' },
       },
+      // Relative: the document describes whichever instance serves it.
+      servers: [{ url: '/', description: 'this instance' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -94,8 +97,16 @@ export async function createHttpServer(
   app.decorate('readinessChecks', [
     { name: 'database', critical: true, check: () => platform.database.ping() },
   ] as ReadinessCheck[]);
+  const operationIds = new Set<string>();
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api') || route.method === 'HEAD') return;
+    // Every documented operation gets a stable operationId from its method and path (client generators,
+    // schemathesis and the panel's generated types name operations by it).
+    const operationId =
+      (route.schema?.operationId as string | undefined) ?? operationIdOf(route.method, route.url);
+    if (operationIds.has(operationId)) throw new Error(`two routes would share operationId ${operationId}`);
+    operationIds.add(operationId);
+    route.schema = { ...route.schema, operationId };
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       app.endpoints.push({ method, path: route.url, summary: route.schema?.summary as string | undefined });
@@ -168,4 +179,26 @@ export async function createHttpServer(
 function trustProxyOption(setting: boolean | number | string[]) {
   if (typeof setting !== 'number') return setting;
   return (_address: string, hop: number) => hop < setting;
+}
+
+/** `GET /api/vector/:workspaceId/similar/:entityType/:id` → `getVectorSimilarByEntityTypeById`. */
+export function operationIdOf(method: string | string[], url: string): string {
+  const verb = (Array.isArray(method) ? method[0]! : method).toLowerCase();
+  // The workspace is implied by almost every path; it names the operation only where it ends the path.
+  const words = url
+    .split('/')
+    .filter(
+      (segment, index, all) =>
+        segment !== '' && segment !== 'api' && (segment !== ':workspaceId' || index === all.length - 1),
+    )
+    .map((segment) =>
+      segment.startsWith(':')
+        ? `By${capitalize(segment.slice(1))}`
+        : segment.split(/[-_.]/).map(capitalize).join(''),
+    );
+  return `${verb}${words.join('') || 'Index'}`;
+}
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }

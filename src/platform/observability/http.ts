@@ -144,6 +144,8 @@ export function registerMonitoringRoutes(app: FastifyInstance, platform: Platfor
     {
       config: { access: { operator: true } },
       schema: {
+        // The derived id would be the workspace route's (the workspace is left out of operation ids).
+        operationId: 'getMonitoringErrorsOfInstance',
         summary: 'Error rates and recent errors across every workspace (instance operators)',
         tags: ['monitoring'],
         response: { 200: reportSchema, ...errorResponses },
