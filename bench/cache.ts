@@ -102,17 +102,25 @@ async function l2Bench() {
   await cache.start();
   const raw = createClient({ url: testRedisUrl }) as RedisClientType;
   await raw.connect();
-  const result: Record<string, { opsPerSec: number; rawOpsPerSec: number; ratio: number }> = {};
+  const result: Record<
+    string,
+    { opsPerSec: number; rawOpsPerSec: number; ratio: number; errors: number; timeouts: number }
+  > = {};
   for (const concurrency of [1, 64]) {
     const rawOpsPerSec = await opsPerSecond(concurrency, (i) => raw.get(keys[i % KEYS]!));
+    const before = cache.stats().l2;
     const opsPerSec = await opsPerSecond(concurrency, (i) => cache.get(keys[i % KEYS]!));
+    const after = cache.stats().l2;
+    // Reported, not thrown: a run on a loaded machine that misses deadlines is a result to read (the goal
+    // below says whether it counts), not a crash that hides every other number.
     result[`c${concurrency}`] = {
       opsPerSec,
       rawOpsPerSec,
       ratio: Number((opsPerSec / rawOpsPerSec).toFixed(3)),
+      errors: after.errors - before.errors,
+      timeouts: after.timeouts - before.timeouts,
     };
   }
-  if (cache.stats().errors > 0) throw new Error(`L2 bench saw ${cache.stats().errors} errors`);
   raw.destroy();
   await cache.close();
   await dropNamespace(namespace);
@@ -247,6 +255,7 @@ const goals = {
   l1: l1.ratio >= 0.25,
   l2c1: l2.c1!.ratio >= 0.7,
   l2c64: l2.c64!.ratio >= 0.7,
+  l2Errors: l2.c1!.errors + l2.c64!.errors + l2.c1!.timeouts + l2.c64!.timeouts === 0,
   replay: replay.hitRate >= 0.9,
   redisDown: redisDown.p99Ms <= 60,
 };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestApp } from '../support/app.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { eventually } from '../support/eventually.ts';
 import { startPrivateRedis, uniqueNamespace } from '../support/redis.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
@@ -33,22 +34,32 @@ test('Redis stopped and restarted under load: every request succeeds, within the
         }
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const count = async () => outcomes.length;
+    await eventually(count, (n) => n >= 50);
     await redis.stop();
     const stoppedAt = outcomes.length;
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // Down for as long as it takes to see the cache notice and many requests answered without it.
+    await eventually(
+      async () => ({
+        served: outcomes.length - stoppedAt,
+        connected: server.platform.cache.getStats().redisConnected,
+      }),
+      (state) => state.served > 100 && !state.connected,
+    );
     const duringOutage = outcomes.length - stoppedAt;
     await redis.restart();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const stats = await eventually(
+      async () => server.platform.cache.getStats(),
+      (value) => value.redisConnected,
+    );
     running = false;
     await load;
 
-    assert.ok(duringOutage > 20, `requests kept flowing while Redis was down (${duringOutage})`);
+    assert.ok(duringOutage > 100, `requests kept flowing while Redis was down (${duringOutage})`);
     assert.deepEqual([...new Set(outcomes.map((o) => o.status))], [200], 'every request succeeded');
+    // A generous bound, not a latency measurement (bench:cache measures): no request hung on Redis.
     const slowest = Math.max(...outcomes.map((o) => o.ms));
-    assert.ok(slowest < 1000, `no request waited on Redis for long (slowest ${slowest.toFixed(0)} ms)`);
-    const stats = server.platform.cache.getStats();
-    assert.equal(stats.redisConnected, true, 'L2 is back');
+    assert.ok(slowest < 5000, `no request hung on Redis (slowest ${slowest.toFixed(0)} ms)`);
     const l2Before = stats.l2.hits + stats.l2.misses;
     // Records not yet in L1: their reads go to Redis again.
     for (let i = 0; i < 5; i++) {
@@ -88,11 +99,12 @@ test('PostgreSQL cut off: a clear 503 while it is down, full service once it is 
     assert.equal(ready.status, 503);
 
     await proxy.restore();
-    let recovered = await owner.api.post(base, { name: 'After the outage' });
-    for (let attempt = 0; attempt < 20 && recovered.status === 503; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      recovered = await owner.api.post(base, { name: 'After the outage' });
-    }
+    // The pool reconnects on its next checkout; a 503 writes nothing, so retrying cannot duplicate.
+    const recovered = await eventually(
+      () => owner.api.post(base, { name: 'After the outage' }),
+      (response) => response.status !== 503,
+      10_000,
+    );
     assert.equal(recovered.status, 201, JSON.stringify(recovered.body));
     const names = (await owner.api.get(`${base}?limit=50`)).body.data
       .map((c: { name: string }) => c.name)

@@ -49,40 +49,50 @@ export interface PrivateRedis {
   restart(): Promise<void>;
 }
 
+/** Private servers still running, killed when the test process exits however it exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess;
-  const launch = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    // Ready once it answers PING.
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        await client.ping();
-        client.destroy();
-        return;
-      } catch {
-        client.destroy();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    throw new Error('private redis-server did not start');
-  };
-  await launch();
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGCONT');
     child.kill('SIGKILL');
     await once(child, 'exit');
   };
+  const launch = async () => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const launched = child;
+    running.add(launched);
+    launched.once('exit', () => running.delete(launched));
+    // Ready once it answers PING; a server that exits first (its port taken meanwhile) fails at once, so a
+    // test never talks to some other process's Redis on that port.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (launched.exitCode !== null) throw new Error(`private redis-server exited (${launched.exitCode})`);
+      const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        await client.ping();
+        client.destroy();
+        if (launched.exitCode === null) return;
+      } catch {
+        client.destroy();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    await stop();
+    throw new Error('private redis-server did not start');
+  };
+  await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
     pause: () => child.kill('SIGSTOP'),
