@@ -43,6 +43,18 @@ describe('the OpenAPI document', () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  test('fuzz finding: a 204 documents no body, and errors are JSON on streaming routes too', () => {
+    type Operation = { responses: Record<string, { content?: Record<string, unknown> }> };
+    const operations = Object.values(document.paths).flatMap((ops) => Object.values(ops)) as Operation[];
+    for (const operation of operations) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (status === '204') assert.equal(response.content, undefined);
+        if (Number(status) >= 400)
+          assert.deepEqual(Object.keys(response.content ?? {}), ['application/json']);
+      }
+    }
+  });
+
   test('operation ids read from the method and path, the workspace left out', () => {
     const cases: [string, string, string][] = [
       ['GET', '/api', 'getIndex'],

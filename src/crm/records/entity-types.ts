@@ -46,9 +46,17 @@ export const dealStatuses = ['open', 'won', 'lost'] as const;
 export const activityTypes = ['call', 'email', 'meeting', 'note', 'task'] as const;
 export const projectStatuses = ['planned', 'active', 'on_hold', 'completed', 'cancelled'] as const;
 
+/** RFC 5321 limits what zod's pattern does not: a local part (before the @) of at most 64 characters. */
+const emailSchema = z
+  .email()
+  .max(320)
+  .refine((email) => email.lastIndexOf('@') <= 64, {
+    message: 'the part before @ may be at most 64 characters',
+  });
+
 const contactFields = {
   name: text(200).min(1),
-  email: z.email().max(320).nullish(),
+  email: emailSchema.nullish(),
   phone: optionalText(50),
   company: optionalText(200),
   role: optionalText(200),
@@ -58,7 +66,7 @@ const contactFields = {
 
 const leadFields = {
   name: text(200).min(1),
-  email: z.email().max(320).nullish(),
+  email: emailSchema.nullish(),
   phone: optionalText(50),
   company: optionalText(200),
   role: optionalText(200),

@@ -193,7 +193,6 @@ export class RecordsService {
       const existing = await repository.findById(type, workspaceId, id);
       if (!existing) throw CrmError.recordNotFound(type.name, id);
       const now = this.now().toISOString();
-      await repository.notePendingChanges([{ ...note!, changedAt: now }]);
       const changes = {
         ...type.prepareUpdate(existing, normalizeTimestamps(type, patch), now),
         updatedAt: now,
@@ -201,6 +200,9 @@ export class RecordsService {
       const merged = { ...existing, ...changes } as RecordRow;
       await assertLinksExist(repository, type, workspaceId, [merged]);
       await repository.update(type, workspaceId, id, changes);
+      // After the record's row, as in create and delete: one lock order, so concurrent writes to one
+      // record cannot deadlock on PostgreSQL.
+      await repository.notePendingChanges([{ ...note!, changedAt: now }]);
       return merged;
     });
     await this.cache.invalidateEntity(workspaceId, type.name, id);
