@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.ts';
+import { createBackup } from './backup/backup.ts';
+import { restoreBackup } from './backup/restore.ts';
 import { type Config, ConfigError, loadConfig, productionProblems } from './config.ts';
 import { createCrm } from './crm/index.ts';
 import { seedWorkspace } from './crm/seed/seed.ts';
@@ -230,6 +232,32 @@ program
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     }),
   );
+
+program
+  .command('backup')
+  .description('snapshot a running embedded instance (database, vector index, models) into one .tar.gz')
+  .argument('<file>', 'the archive to write')
+  .action((file: string) =>
+    withPlatform(async (platform) => {
+      const manifest = await createBackup(platform, createCrm(platform), file, (step) =>
+        process.stderr.write(`backup: ${step}\n`),
+      );
+      process.stdout.write(
+        `${JSON.stringify({ file, createdAt: manifest.createdAt, namespaces: manifest.namespaces, pendingAtIndexCopy: manifest.pendingAtIndexCopy.length, models: manifest.models })}\n`,
+      );
+    }),
+  );
+
+program
+  .command('restore')
+  .description('unpack a backup into an empty DATA_DIR; the next start indexes what the archived index lacks')
+  .argument('<file>', 'an archive made by `crm-ai backup`')
+  .action(async (file: string) => {
+    const report = await restoreBackup(readConfig(), file, createLogger({ logLevel: 'warn' }));
+    process.stdout.write(
+      `${JSON.stringify({ file, createdAt: report.manifest.createdAt, toIndexAtNextStart: report.toIndex })}\n`,
+    );
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

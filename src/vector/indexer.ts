@@ -52,9 +52,6 @@ const MAX_ATTEMPTS = 6;
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 30_000;
 
-/** Unsettled changes read per round when replaying at start. */
-const RECOVERY_PAGE = 1000;
-
 export class Indexer {
   private readonly pending = new Map<string, PendingItem>();
   /** Failed changes waiting for their next try; idle() does not wait for them. */
@@ -99,11 +96,7 @@ export class Indexer {
    */
   async recover(): Promise<number> {
     let recovered = 0;
-    let after: string | undefined;
-    for (;;) {
-      const changes = await this.records.pendingChanges(RECOVERY_PAGE, { after });
-      if (changes.length === 0) break;
-      after = changes.at(-1)!.token;
+    for await (const changes of this.records.allPendingChanges()) {
       const groups = new Map<string, typeof changes>();
       for (const change of changes) {
         const key = `${change.workspaceId}\u0000${change.entityType}`;

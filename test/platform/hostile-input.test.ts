@@ -123,4 +123,21 @@ describe('hostile input', () => {
     assert.equal(response.status, 400);
     assert.equal(response.body.error.code, 'VALIDATION_FAILED');
   });
+
+  test('fuzz finding (PostgreSQL): a year-0000 date became 1 BC and made the record unreadable; now refused', async () => {
+    const ws = tenant.workspaceId;
+    for (const convertedAt of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+14:00']) {
+      const response = await tenant.api.post(`/api/workspaces/${ws}/leads`, { name: 'Old', convertedAt });
+      assert.equal(response.status, 400, convertedAt);
+      assert.equal(response.body.error.code, 'VALIDATION_FAILED');
+    }
+    const range = await tenant.api.get(`/api/workspaces/${ws}/leads?convertedAtMin=0000-01-01T00:00:00Z`);
+    assert.equal(range.status, 400);
+    const fine = await tenant.api.post(`/api/workspaces/${ws}/leads`, {
+      name: 'Recent',
+      convertedAt: '2024-03-01T09:30:00+02:00',
+    });
+    assert.equal(fine.status, 201);
+    assert.equal((await tenant.api.get(`/api/workspaces/${ws}/leads/${fine.body.id}`)).status, 200);
+  });
 });

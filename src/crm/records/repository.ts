@@ -177,14 +177,30 @@ export class RecordsRepository {
   }
 
   /** Unsettled changes, oldest first, at most `limit`, optionally only those older than `before`. */
-  async listPendingChanges(limit: number, before?: string, after?: string): Promise<PendingChange[]> {
+  async listPendingChanges(
+    limit: number,
+    before?: string,
+    after?: string,
+    workspaceId?: string,
+  ): Promise<PendingChange[]> {
     let select = this.db
       .selectFrom('pendingRecordChanges')
       .select(['workspaceId', 'entityType', 'entityId', 'token', 'changedAt']);
+    if (workspaceId) select = select.where('workspaceId', '=', workspaceId);
     if (before) select = select.where('changedAt', '<', before);
     if (after) select = select.where('token', '>', after);
     const rows = await select.orderBy('token').limit(limit).execute();
     return rows as PendingChange[];
+  }
+
+  /** Ids of the records of a type changed at or after `since` (ISO time), in every workspace. */
+  async idsUpdatedSince(type: EntityType, since: string): Promise<{ workspaceId: string; id: string }[]> {
+    const rows = await this.db
+      .selectFrom(type.table)
+      .select(['workspaceId', 'id'])
+      .where('updatedAt', '>=', since)
+      .execute();
+    return rows as { workspaceId: string; id: string }[];
   }
 
   /** Settles changes by token: a record changed again since keeps its newer note. */

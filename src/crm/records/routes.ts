@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { workspaceOf } from '../../platform/http/auth.ts';
 import { errorResponses } from '../../platform/http/schemas.ts';
-import { type EntityType, entityTypeList, recordIdSchema } from './entity-types.ts';
+import { type EntityType, entityTypeList, isoTimestamp, recordIdSchema } from './entity-types.ts';
 import { MAX_BATCH_RECORDS, MAX_PAGE_SIZE, type RecordsService } from './service.ts';
 
 const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
@@ -149,7 +149,7 @@ function listQuerySchema(type: EntityType) {
   };
   for (const field of type.equalityFilters) shape[field] = z.string().max(320).optional();
   for (const [field, kind] of Object.entries(type.rangeFilters)) {
-    const bound = kind === 'number' ? z.coerce.number().finite() : z.iso.datetime({ offset: true });
+    const bound = kind === 'number' ? z.coerce.number().finite() : isoTimestamp;
     shape[`${field}Min`] = bound.optional();
     shape[`${field}Max`] = bound.optional();
   }

@@ -173,8 +173,54 @@ export class RecordsService {
   }
 
   /** Changes noted but not yet settled by the search index, oldest first (see pending_record_changes). */
-  async pendingChanges(limit: number, options: { before?: Date; after?: string } = {}) {
-    return this.repository.listPendingChanges(limit, options.before?.toISOString(), options.after);
+  async pendingChanges(limit: number, options: { before?: Date; after?: string; workspaceId?: string } = {}) {
+    return this.repository.listPendingChanges(
+      limit,
+      options.before?.toISOString(),
+      options.after,
+      options.workspaceId,
+    );
+  }
+
+  /** Every unsettled change, page by page (see pendingChanges). */
+  async *allPendingChanges(options: { workspaceId?: string } = {}) {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.pendingChanges(1000, { ...options, after });
+      if (page.length === 0) return;
+      after = page.at(-1)!.token;
+      yield page;
+    }
+  }
+
+  /**
+   * Notes records as changed without changing them, so that the index takes them up again: after a restore,
+   * for what the restored index files may not hold. `since` adds every record changed at or after it.
+   */
+  async markPending(
+    records: readonly { workspaceId: string; entityType: string; entityId: string }[],
+    since?: Date,
+  ) {
+    const marked = [...records];
+    if (since) {
+      for (const type of Object.values(entityTypes)) {
+        for (const { workspaceId, id } of await this.repository.idsUpdatedSince(type, since.toISOString())) {
+          marked.push({ workspaceId, entityType: type.name, entityId: id });
+        }
+      }
+    }
+    const changedAt = this.now().toISOString();
+    // One note per record: a statement may not touch one conflicting row twice (PostgreSQL).
+    const unique = new Map(
+      marked.map((record) => [
+        `${record.workspaceId}\u0000${record.entityType}\u0000${record.entityId}`,
+        record,
+      ]),
+    );
+    await this.repository.notePendingChanges(
+      [...unique.values()].map((record) => ({ ...record, token: randomUUID(), changedAt })),
+    );
+    return unique.size;
   }
 
   /** Marks changes as durably applied by their consumer; later changes to the same records stay pending. */

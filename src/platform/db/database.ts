@@ -19,6 +19,11 @@ export interface Database<Schema = unknown> {
   readonly schema?: string;
   /** Cheap round trip used by /ready. */
   ping(): Promise<void>;
+  /**
+   * A consistent copy of the whole database in `file`, taken while other connections (other processes too)
+   * keep reading and writing: SQLite's online backup. PostgreSQL has pg_dump (docs/deployment.md).
+   */
+  backupTo?(file: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +70,9 @@ function createSqlite<Schema>(file: string): Database<Schema> {
     kysely,
     async ping() {
       await sql`select 1`.execute(kysely);
+    },
+    async backupTo(target: string) {
+      await connection.backup(target);
     },
     async close() {
       await kysely.destroy();

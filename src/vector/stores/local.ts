@@ -277,3 +277,36 @@ function directorySize(directory: string): number {
     .readdirSync(directory)
     .reduce((sum, file) => sum + fs.statSync(path.join(directory, file)).size, 0);
 }
+
+/**
+ * Copies each namespace's current generation from `directory` into `target` while a server may be writing
+ * it (for backups). A generation is complete once meta.json names it; a newer one replaces it by a rename
+ * and then deletes the old index file, so a copy that loses its index file that way reads meta.json again.
+ */
+export function copyLocalIndexFiles(directory: string, target: string): number {
+  if (!fs.existsSync(directory)) return 0;
+  let copied = 0;
+  for (const namespace of fs.readdirSync(directory)) {
+    const source = path.join(directory, namespace);
+    if (!fs.existsSync(path.join(source, 'meta.json'))) continue;
+    const destination = path.join(target, namespace);
+    fs.mkdirSync(destination, { recursive: true });
+    for (let attempt = 1; ; attempt += 1) {
+      const metaText = fs.readFileSync(path.join(source, 'meta.json'), 'utf8');
+      const { generation } = JSON.parse(metaText) as Pick<Meta, 'generation'>;
+      try {
+        fs.copyFileSync(
+          path.join(source, `index-${generation}.bin`),
+          path.join(destination, `index-${generation}.bin`),
+        );
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 20) continue;
+        throw error;
+      }
+      fs.writeFileSync(path.join(destination, 'meta.json'), metaText);
+      copied += 1;
+      break;
+    }
+  }
+  return copied;
+}
