@@ -13,12 +13,6 @@ export async function indexWorkspace(
 ) {
   const started = performance.now();
   const vector = await createVector(platform, crm, { repair: false });
-  // Changes noted before this run are covered by it (it reads every record afterwards): settled once the
-  // index is on disk, so the next start does not index them again.
-  const covered: string[] = [];
-  for await (const page of crm.records.allPendingChanges({ workspaceId })) {
-    covered.push(...page.map((change) => change.token));
-  }
   try {
     let total = 0;
     for (const type of entityTypeList) total += await crm.records.count(type, workspaceId);
@@ -36,15 +30,15 @@ export async function indexWorkspace(
     if (options.rebuild) {
       report = await vector.service.rebuild(workspaceId, onProgress);
     } else {
-      for (const type of entityTypeList) {
-        const part = await vector.service.indexAll(workspaceId, type.name, onProgress);
-        report.indexed += part.indexed;
-        report.vectors += part.vectors;
-      }
+      await vector.service.settlingCoveredChanges(workspaceId, async () => {
+        for (const type of entityTypeList) {
+          const part = await vector.service.indexAll(workspaceId, type.name, onProgress);
+          report.indexed += part.indexed;
+          report.vectors += part.vectors;
+        }
+      });
     }
     bar?.stop();
-    await vector.service.flush();
-    await crm.records.settleChanges(covered);
     const seconds = (performance.now() - started) / 1000;
     return {
       records: report.indexed,

@@ -29,6 +29,7 @@ const CONCURRENCY = 8;
  */
 const SWEEP_AFTER_MS = 60_000;
 const SWEEP_PAGE = 1000;
+const SWEEP_FIRST_MS = 5_000;
 
 export class QueuedIndexer {
   private unsubscribe?: () => void;
@@ -53,7 +54,10 @@ export class QueuedIndexer {
   /** Processes indexing jobs in this process (a worker, or an API instance with RUN_JOBS). */
   consume(): void {
     this.queues.process<IndexJob>('indexing', (job) => this.index(job), CONCURRENCY);
-    this.sweepTimer = setInterval(() => void this.recover(), SWEEP_AFTER_MS);
+    // A first sweep soon after start (a worker that replaces a crashed one), then every half window.
+    const first = setTimeout(() => void this.recover(), SWEEP_FIRST_MS);
+    first.unref();
+    this.sweepTimer = setInterval(() => void this.recover(), SWEEP_AFTER_MS / 2);
     this.sweepTimer.unref();
   }
 
@@ -72,7 +76,9 @@ export class QueuedIndexer {
             'indexing',
             'recovered',
             { workspaceId, entityType, entityId, changeToken: token },
-            { jobId: `change-${token}` },
+            // Not the change's own job id: that job may have run (the record is indexed) and be kept as
+            // completed, which would make BullMQ ignore this one and leave the change unsettled for good.
+            { jobId: `sweep-${token}-${Math.floor(Date.now() / SWEEP_AFTER_MS)}` },
           );
         }
         recovered += changes.length;

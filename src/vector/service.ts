@@ -119,8 +119,28 @@ export class VectorService {
     return report;
   }
 
+  /**
+   * Runs whole-workspace indexing and then settles the record changes that were pending when it began: the
+   * work read every record after that, so they are covered once the index is on disk, and the next start
+   * need not index them again.
+   */
+  async settlingCoveredChanges<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+    const covered: string[] = [];
+    for await (const page of this.records.allPendingChanges({ workspaceId })) {
+      covered.push(...page.map((change) => change.token));
+    }
+    const result = await work();
+    await this.flush();
+    await this.records.settleChanges(covered);
+    return result;
+  }
+
   /** Drops the workspace's namespace and indexes every record again (after a model change or lost files). */
   async rebuild(workspaceId: string, onProgress?: (done: number) => void): Promise<IndexReport> {
+    return this.settlingCoveredChanges(workspaceId, () => this.rebuildNow(workspaceId, onProgress));
+  }
+
+  private async rebuildNow(workspaceId: string, onProgress?: (done: number) => void): Promise<IndexReport> {
     await this.store.drop(workspaceId);
     await this.keywords.dropWorkspace(workspaceId);
     const total: IndexReport = { indexed: 0, vectors: 0, missing: [] };

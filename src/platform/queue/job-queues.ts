@@ -45,6 +45,8 @@ export class JobQueues {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.options.prefix });
+      // Without a listener BullMQ prints every failed reconnect to the console while Redis is down.
+      queue.on('error', (error) => this.options.log.warn({ err: error, queue: name }, 'job queue error'));
       this.queues.set(name, queue);
     }
     return queue;
@@ -62,6 +64,9 @@ export class JobQueues {
   /** Processes a queue's jobs in this process, `concurrency` at a time. */
   process<T>(name: QueueName, handler: (job: Job<T>) => Promise<unknown>, concurrency = 4): void {
     const connection = this.connection.duplicate();
+    connection.on('error', (error) =>
+      this.options.log.warn({ err: error, queue: name }, 'job worker connection error'),
+    );
     this.workerConnections.push(connection);
     const worker = new Worker<T>(name, handler, {
       connection,
@@ -70,6 +75,7 @@ export class JobQueues {
       lockDuration: this.options.lockMs ?? 30_000,
       stalledInterval: Math.max(1000, (this.options.lockMs ?? 30_000) / 2),
     });
+    worker.on('error', (error) => this.options.log.warn({ err: error, queue: name }, 'job worker error'));
     worker.on('failed', (job, error) => {
       const willRetry = job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1);
       if (willRetry) this.metrics?.queueRetries.inc({ queue: name });
