@@ -99,6 +99,18 @@ describe('hostile input', () => {
     assert.equal(path.body.error.code, 'INVALID_TEXT');
   });
 
+  test('a dataset upload of more than 100,000 lines is refused with 413, nothing stored', async () => {
+    const response = await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/datasets`, {
+      name: 'Too many lines',
+      type: 'completion',
+      trainingData: { source: 'upload', jsonl: '{}\n'.repeat(100_001) },
+    });
+    assert.equal(response.status, 413);
+    assert.equal(response.body.error.code, 'PAYLOAD_TOO_LARGE');
+    const datasets = await tenant.api.get(`/api/ai/fine-tuning/${tenant.workspaceId}/datasets`);
+    assert.ok(!JSON.stringify(datasets.body).includes('Too many lines'));
+  });
+
   test('an embedding request over 1 MiB is refused with 413 before any work', async () => {
     const texts = Array.from({ length: 256 }, () => 'x'.repeat(20_000));
     const response = await tenant.api.post('/api/vector/embedding', { texts });
