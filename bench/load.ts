@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from '@redis/client';
 import pg from 'pg';
 import { startChildServer } from './support/child-server.ts';
-import { type Ids, run, type Target, waitForIndex } from './support/mixed-load.ts';
+import { type Ids, run, waitForIndex } from './support/mixed-load.ts';
 import { seededInstance } from './support/seeded-instance.ts';
 
 const { values } = parseArgs({
