@@ -30,6 +30,8 @@ const rate = Number(values.rate);
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WARM_UP_SHARE = 0.2;
 const TRAINING_EXAMPLES = 400;
+/** The simulator's steps per job (its cap; simulatorTrainer in src/finetune/jobs/trainers.ts). */
+const SIMULATED_STEPS = 200;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,8 +49,8 @@ async function main() {
   const schema = `bench_soak_${randomBytes(4).toString('hex')}`;
   const redis = await startPrivateRedis();
   const pinecone = await startPineconeServer({ apiKey: 'pc-soak', index: 'crm-soak', dimension: 384 });
-  // About 70% of the run per training job: it is still running when the worker is killed halfway.
-  const stepMs = Math.round((seconds * 1000 * 0.7) / TRAINING_EXAMPLES);
+  // The job takes about 75% of the run, so it is mid-training when the worker is killed halfway.
+  const stepMs = Math.round((seconds * 1000 * 0.75) / SIMULATED_STEPS);
   const cluster = {
     DATABASE_URL: POSTGRES_URL,
     DATABASE_SCHEMA: schema,

@@ -86,7 +86,13 @@ export class DatasetService {
       onProgress?.('counting tokens', done),
     );
     const id = randomUUID();
-    const splits = examples.map((_, position) => splitOf(position, input.validationSplit));
+    // A hash per example: 0.3 s for 48,000 in one piece, so sliced like the rest.
+    const splits: ('train' | 'validation')[] = [];
+    const splitSlicer = new TimeSlicer();
+    for (let position = 0; position < examples.length; position += 1) {
+      splits.push(splitOf(position, input.validationSplit));
+      await splitSlicer.maybeYield();
+    }
     const now = new Date().toISOString();
     const dataset: Dataset = {
       id,
