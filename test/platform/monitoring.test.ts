@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+import { eventually } from '../support/eventually.ts';
 import { delta, parsePrometheus } from '../support/prometheus.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
@@ -229,8 +230,12 @@ describe('request logs', () => {
     logLines.length = 0;
     const response = await alice.api.get(`/api/workspaces/${alice.workspaceId}/contacts`);
     const requestId = response.headers.get('x-request-id');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const lines = logLines.filter((line) => line.reqId === requestId);
+    // The line is written when the response has gone out: wait for it rather than for a fixed time.
+    const lines = await eventually(
+      async () => logLines.filter((line) => line.reqId === requestId),
+      (found) => found.length > 0,
+      5000,
+    );
     assert.equal(lines.length, 1, JSON.stringify(lines));
     assert.deepEqual(
       {
@@ -254,8 +259,11 @@ describe('request logs', () => {
     try {
       const owner = await slow.newTenant();
       const listed = await owner.api.get(`/api/workspaces/${owner.workspaceId}/contacts`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const line = logLines.find((entry) => entry.reqId === listed.headers.get('x-request-id'))!;
+      const line = (await eventually(
+        async () => logLines.find((entry) => entry.reqId === listed.headers.get('x-request-id')),
+        (found) => found !== undefined,
+        5000,
+      ))!;
       assert.equal(line.msg, 'slow request');
       const breakdown = line.breakdown as Record<string, { ms: number; calls: number }>;
       assert.ok(breakdown.db && breakdown.db.calls >= 1, JSON.stringify(breakdown));

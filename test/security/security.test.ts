@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
 import { type ContractServer, startContractServer } from '../support/contract-server.ts';
+import { eventually } from '../support/eventually.ts';
 
 const SECRET_KEY = 'sk-together-secret-0123456789abcdef';
 const logLines: string[] = [];
@@ -291,7 +292,9 @@ describe('hostile input', () => {
       type: 'completion',
       trainingData: { source: 'url', url },
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The background work these requests start (indexing the record) has finished: had anything fetched
+    // the URL, it would have by now.
+    await server.vector.indexer.idle();
     assert.equal(canary.requests.length, 0, 'the canary was never called');
   });
 });
@@ -315,7 +318,13 @@ describe('secrets', () => {
       assert.ok(!text.includes(SECRET_KEY), 'the provider key is not in a response');
       assert.ok(!text.includes(victim.token), 'the bearer token is not in a response');
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Each request's line is written once its response has gone out: wait until the last one is there.
+    const lastId = responses.at(-1)!.headers.get('x-request-id')!;
+    await eventually(
+      async () => logLines.some((line) => line.includes(lastId)),
+      (found) => found,
+      5000,
+    );
     const logs = logLines.join('\n');
     assert.ok(logs.length > 0);
     assert.ok(!logs.includes(SECRET_KEY), 'the provider key is not logged');
