@@ -6,6 +6,7 @@ import { type CacheService, hashKey } from '../platform/cache/cache-service.ts';
 import { traced } from '../platform/observability/tracing.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { entityChunks, entityText } from './entity-text.ts';
+import { bestPerEntity, type Candidate, type FusionOptions, fuseRankings } from './fusion.ts';
 import type { KeywordRepository } from './keyword-repository.ts';
 import type { NamespaceInfo, VectorItem, VectorMatch, VectorStore } from './stores/vector-store.ts';
 
@@ -26,22 +27,7 @@ export interface SearchHit {
   matched?: ('vector' | 'keyword')[];
 }
 
-export interface HybridRequest extends SearchRequest {
-  /** Weight of the vector side, 0..1; the keyword side gets the rest. */
-  vectorWeight: number;
-  /** `weighted`: normalised scores; `rrf`: reciprocal rank fusion (k = 60), weighted the same way. */
-  fusion: 'weighted' | 'rrf';
-}
-
-interface Candidate {
-  entityType: string;
-  entityId: string;
-  chunk: number;
-  score: number;
-  matched?: ('vector' | 'keyword')[];
-}
-
-const RRF_K = 60;
+export interface HybridRequest extends SearchRequest, FusionOptions {}
 
 export interface IndexReport {
   indexed: number;
@@ -224,33 +210,7 @@ export class VectorService {
         entityTypes: request.entityTypes,
       }),
     ]);
-    const vectorBest = bestPerEntity(vectorMatches);
-    const keywordBest = bestPerEntity(keywordMatches);
-    const topKeyword = Math.max(0, ...[...keywordBest.values()].map((match) => match.score));
-    const vectorRanks = rankOf(vectorBest);
-    const keywordRanks = rankOf(keywordBest);
-    const fused: Candidate[] = [];
-    for (const key of new Set([...vectorBest.keys(), ...keywordBest.keys()])) {
-      const fromVector = vectorBest.get(key);
-      const fromKeyword = keywordBest.get(key);
-      const w = request.vectorWeight;
-      const score =
-        request.fusion === 'rrf'
-          ? (fromVector ? w / (RRF_K + vectorRanks.get(key)!) : 0) +
-            (fromKeyword ? (1 - w) / (RRF_K + keywordRanks.get(key)!) : 0)
-          : w * Math.max(0, fromVector?.score ?? 0) +
-            (1 - w) * (fromKeyword && topKeyword > 0 ? fromKeyword.score / topKeyword : 0);
-      const source = (fromVector ?? fromKeyword)!;
-      fused.push({
-        entityType: source.entityType,
-        entityId: source.entityId,
-        chunk: (fromKeyword ?? fromVector)!.chunk,
-        score,
-        matched: [...(fromVector ? ['vector' as const] : []), ...(fromKeyword ? ['keyword' as const] : [])],
-      });
-    }
-    // A candidate whose only side carries no weight (vectorWeight 0 or 1) is not a match at all.
-    const weighted = fused.filter((candidate) => candidate.score > 0);
+    const weighted = fuseRankings(vectorMatches, keywordMatches, request);
     const hits = await this.hydrate(
       workspaceId,
       weighted,
@@ -376,21 +336,6 @@ export class VectorService {
 }
 
 /** The best-scoring chunk of each entity. */
-function bestPerEntity<T extends Candidate>(matches: readonly T[]): Map<string, T> {
-  const best = new Map<string, T>();
-  for (const match of matches) {
-    const key = `${match.entityType}:${match.entityId}`;
-    if ((best.get(key)?.score ?? -Infinity) < match.score) best.set(key, match);
-  }
-  return best;
-}
-
-/** 1-based ranks by score. */
-function rankOf(candidates: Map<string, Candidate>): Map<string, number> {
-  const ordered = [...candidates].sort(([, a], [, b]) => b.score - a.score);
-  return new Map(ordered.map(([key], index) => [key, index + 1]));
-}
-
 /** Query words for the keyword side; emails and other compound words stay whole (matched as phrases). */
 export function keywordTerms(query: string): string[] {
   const compound = query.match(/[\p{L}\p{N}]+(?:[@._'-][\p{L}\p{N}]+)+/gu) ?? [];
