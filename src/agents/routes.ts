@@ -7,6 +7,7 @@ import { AppError } from '../platform/errors.ts';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
 import type { JobQueues } from '../platform/queue/job-queues.ts';
+import { isoTimestamp } from '../platform/timestamps.ts';
 import { type AgentName, agentNames } from './agent.ts';
 import type { AgentHistory, HistoryQuery } from './history.ts';
 import { type AgentOrchestrator, agents, type Caller } from './orchestrator.ts';
@@ -230,8 +231,8 @@ export function registerAgentRoutes(
             agent: z.union([agentNameSchema, z.literal('workflow')]).optional(),
             kind: z.enum(['task', 'workflow']).optional(),
             status: z.enum(['succeeded', 'failed', 'partial']).optional(),
-            since: z.iso.datetime({ offset: true }).optional(),
-            until: z.iso.datetime({ offset: true }).optional(),
+            since: isoTimestamp.optional(),
+            until: isoTimestamp.optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().max(500).optional(),
           })

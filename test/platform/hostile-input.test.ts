@@ -152,4 +152,23 @@ describe('hostile input', () => {
     assert.equal(fine.status, 201);
     assert.equal((await tenant.api.get(`/api/workspaces/${ws}/leads/${fine.body.id}`)).status, 200);
   });
+
+  test('fuzz finding (PostgreSQL): a time zone offset past ±14:00 reached the database (500); now a 400', async () => {
+    const ws = tenant.workspaceId;
+    const history = await tenant.api.get(
+      `/api/agents/${ws}/history?until=${encodeURIComponent('9367-01-24T11:49:01.433112-18:05')}`,
+    );
+    assert.equal(history.status, 400);
+    assert.equal(history.body.error.code, 'VALIDATION_FAILED');
+    const lead = await tenant.api.post(`/api/workspaces/${ws}/leads`, {
+      name: 'Far east',
+      convertedAt: '2024-01-01T00:00:00+15:30',
+    });
+    assert.equal(lead.status, 400);
+    const kiribati = await tenant.api.post(`/api/workspaces/${ws}/leads`, {
+      name: 'Line Islands',
+      convertedAt: '2024-01-01T00:00:00+14:00',
+    });
+    assert.equal(kiribati.status, 201, 'the widest offset in use is accepted');
+  });
 });

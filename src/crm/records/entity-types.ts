@@ -1,6 +1,7 @@
 // The six CRM record types: their fields (zod), filters, sorts and links, described once and used by the
 // one generic repository, service and route set.
 import { z } from 'zod';
+import { isoDate, isoTimestamp } from '../../platform/timestamps.ts';
 
 const text = (max: number) => z.string().trim().max(max);
 const optionalText = (max: number) => text(max).nullish();
@@ -25,21 +26,6 @@ export const customFieldsSchema = z
   });
 
 const tagsSchema = z.array(text(64).min(1)).max(50);
-// Stored as the canonical toISOString() form (see the service) so text comparison orders them on SQLite.
-/**
- * Years 1900–9999 (UTC). ISO-8601 admits year 0000, and an offset can move 0001 into it; PostgreSQL then
- * stores 1 BC, which it prints in a form no JavaScript date reads (a fuzzed lead became unreadable).
- */
-const EARLIEST_MS = Date.UTC(1900, 0, 1);
-const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const inSupportedRange = (value: string) => {
-  const time = Date.parse(value);
-  return time >= EARLIEST_MS && time <= LATEST_MS;
-};
-const outOfRange = { message: 'dates must fall between 1900-01-01 and 9999-12-31 (UTC)' };
-export const isoTimestamp = z.iso.datetime({ offset: true }).refine(inSupportedRange, outOfRange);
-const isoDate = z.iso.date().refine(inSupportedRange, outOfRange);
-
 export const entityTypeNames = ['contact', 'lead', 'deal', 'activity', 'project', 'document'] as const;
 export type EntityTypeName = (typeof entityTypeNames)[number];
 export const entityTypeNameSchema = z.enum(entityTypeNames);

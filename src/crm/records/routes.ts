@@ -4,7 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { workspaceOf } from '../../platform/http/auth.ts';
 import { errorResponses } from '../../platform/http/schemas.ts';
-import { type EntityType, entityTypeList, isoTimestamp, recordIdSchema } from './entity-types.ts';
+import { isoTimestamp } from '../../platform/timestamps.ts';
+import { type EntityType, entityTypeList, recordIdSchema } from './entity-types.ts';
 import { MAX_BATCH_RECORDS, MAX_PAGE_SIZE, type RecordsService } from './service.ts';
 
 const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { type EntityTypeName, entityTypes, type RecordRow } from '../../crm/records/entity-types.ts';
 import type { RecordsService } from '../../crm/records/service.ts';
+import { isoTimestamp } from '../../platform/timestamps.ts';
 import type { AnyExample, DatasetType } from './examples.ts';
 
 export const workspaceFiltersSchema = z
@@ -12,8 +13,8 @@ export const workspaceFiltersSchema = z
     target: z.enum(['lead-conversion', 'deal-outcome']).optional(),
     /** Equality filters on the source records, e.g. {"source":"referral"} or {"company":"Acme"}. */
     where: z.record(z.string(), z.string()).optional(),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: isoTimestamp.optional(),
+    until: isoTimestamp.optional(),
     limit: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();
