@@ -171,4 +171,12 @@ describe('hostile input', () => {
     });
     assert.equal(kiribati.status, 201, 'the widest offset in use is accepted');
   });
+
+  test('fuzz finding: a URL over 16 KB got Node’s 431 in Fastify’s body; now our error body with a code', async () => {
+    const response = await tenant.api.get(
+      `/api/workspaces/${tenant.workspaceId}/leads?cursor=${'x'.repeat(20_000)}`,
+    );
+    assert.equal(response.status, 431);
+    assert.equal(response.body.error.code, 'HEADERS_TOO_LARGE');
+  });
 });

@@ -18,4 +18,7 @@ export const errorResponses = {
   409: errorBodySchema,
   413: errorBodySchema,
   429: errorBodySchema,
+  // Answered by the HTTP layer before any route (src/platform/http/client-errors.ts): a request line and
+  // headers over 16 KB.
+  431: errorBodySchema,
 };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Platform } from '../index.ts';
 import { registerRequestObservability } from '../observability/http.ts';
 import { type Authenticator, registerAuth } from './auth.ts';
+import { answerClientError } from './client-errors.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { registerInputGuard } from './input-guard.ts';
 import { correctOpenApiDocument } from './openapi-document.ts';
@@ -51,6 +52,7 @@ export async function createHttpServer(
     // Ids are at most 100 characters and validated by the routes' schemas (a 400 with our error body); the
     // router's own limit (100) answered 414 in its own body format before any schema saw the request.
     routerOptions: { maxParamLength: 2048 },
+    clientErrorHandler: answerClientError,
     // Behind a load balancer the socket's address is the balancer's: per-address limits need the client's.
     trustProxy: trustProxyOption(config.http.trustProxy),
   });
