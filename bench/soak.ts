@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { ApiClient } from '../test/support/client.ts';
+import { uploadCompletionDataset } from '../test/support/jobs.ts';
 import { startPineconeServer } from '../test/support/pinecone-server.ts';
 import { startPrivateRedis } from '../test/support/redis.ts';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.ts';
@@ -79,7 +81,6 @@ async function main() {
     );
     const api = children[0]!;
     const headers = { authorization: `Bearer ${instance.token}` };
-    const json = { ...headers, 'content-type': 'application/json' };
     const workspaceId = instance.workspaceId;
     const target = { url, headers };
     await waitForIndex(target, workspaceId);
@@ -97,33 +98,16 @@ async function main() {
       deals: await list('deals'),
     };
 
-    const dataset = await fetch(`${url}/api/ai/fine-tuning/${workspaceId}/datasets`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({
-        name: 'Soak upload',
-        type: 'completion',
-        trainingData: {
-          source: 'upload',
-          jsonl: Array.from({ length: TRAINING_EXAMPLES }, (_, i) =>
-            JSON.stringify({ prompt: `Question ${i}?`, completion: `Answer number ${i}.` }),
-          ).join('\n'),
-        },
-      }),
+    const tenant = new ApiClient(url, instance.token);
+    const datasetId = await uploadCompletionDataset(tenant, workspaceId, TRAINING_EXAMPLES, 'Soak upload');
+    const created = await tenant.post(`/api/ai/fine-tuning/${workspaceId}/jobs`, {
+      name: 'Soak training',
+      baseModel: 'qwen-3-8b',
+      provider: 'simulator',
+      datasetId,
+      hyperparameters: { epochs: 1, batchSize: 1, learningRate: 0.0001 },
     });
-    const datasetId = ((await dataset.json()) as { id: string }).id;
-    const created = await fetch(`${url}/api/ai/fine-tuning/${workspaceId}/jobs`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({
-        name: 'Soak training',
-        baseModel: 'qwen-3-8b',
-        provider: 'simulator',
-        datasetId,
-        hyperparameters: { epochs: 1, batchSize: 1, learningRate: 0.0001 },
-      }),
-    });
-    const jobId = ((await created.json()) as { id: string }).id;
+    const jobId = created.body.id as string;
 
     // The faults, on a schedule alongside the load.
     const events: string[] = [];

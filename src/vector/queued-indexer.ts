@@ -28,11 +28,11 @@ const CONCURRENCY = 8;
  * commit and the queue write, or Redis lost it): the sweep queues it again. Jobs are idempotent.
  */
 const SWEEP_AFTER_MS = 60_000;
-const SWEEP_PAGE = 1000;
 const SWEEP_FIRST_MS = 5_000;
 
 export class QueuedIndexer {
   private unsubscribe?: () => void;
+  private firstSweep?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
   private readonly counters = { indexed: 0, removed: 0, failed: 0, recovered: 0 };
   private readonly settler: ChangeSettler;
@@ -55,8 +55,8 @@ export class QueuedIndexer {
   consume(): void {
     this.queues.process<IndexJob>('indexing', (job) => this.index(job), CONCURRENCY);
     // A first sweep soon after start (a worker that replaces a crashed one), then every half window.
-    const first = setTimeout(() => void this.recover(), SWEEP_FIRST_MS);
-    first.unref();
+    this.firstSweep = setTimeout(() => void this.recover(), SWEEP_FIRST_MS);
+    this.firstSweep.unref();
     this.sweepTimer = setInterval(() => void this.recover(), SWEEP_AFTER_MS / 2);
     this.sweepTimer.unref();
   }
@@ -66,11 +66,7 @@ export class QueuedIndexer {
     let recovered = 0;
     try {
       const before = new Date(Date.now() - SWEEP_AFTER_MS);
-      let after: string | undefined;
-      for (;;) {
-        const changes = await this.records.pendingChanges(SWEEP_PAGE, { before, after });
-        if (changes.length === 0) break;
-        after = changes.at(-1)!.token;
+      for await (const changes of this.records.allPendingChanges({ before })) {
         for (const { workspaceId, entityType, entityId, token } of changes) {
           await this.queues.add(
             'indexing',
@@ -143,6 +139,7 @@ export class QueuedIndexer {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    clearTimeout(this.firstSweep);
     clearInterval(this.sweepTimer);
     await this.settler.settleNow();
   }

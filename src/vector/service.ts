@@ -335,7 +335,6 @@ export class VectorService {
   }
 }
 
-/** The best-scoring chunk of each entity. */
 /** Query words for the keyword side; emails and other compound words stay whole (matched as phrases). */
 export function keywordTerms(query: string): string[] {
   const compound = query.match(/[\p{L}\p{N}]+(?:[@._'-][\p{L}\p{N}]+)+/gu) ?? [];

@@ -9,6 +9,8 @@ import type { ListQuery, PendingChange, RecordsRepository, SortSpec } from './re
 
 export const MAX_BATCH_RECORDS = 5000;
 export const MAX_PAGE_SIZE = 500;
+/** Unsettled changes read per round. */
+const PENDING_PAGE = 1000;
 
 export interface ListRequest {
   equals: Record<string, string>;
@@ -124,15 +126,15 @@ export class RecordsService {
     });
     if (duplicates.length > 0) throw CrmError.duplicateIds(duplicates);
 
-    const tokens = changeNotes(type, workspaceId, records);
+    const notes = changeNotes(type, workspaceId, records, now);
     await this.repository.transaction(async (repository) => {
       const taken = await repository.existingIds(type, workspaceId, [...seen]);
       if (taken.size > 0) throw CrmError.idsTaken(type.name, [...taken]);
       await assertLinksExist(repository, type, workspaceId, records);
       await repository.insertMany(type, records);
-      await repository.notePendingChanges(tokens.map((change) => ({ ...change, changedAt: now })));
+      await repository.notePendingChanges(notes);
     });
-    await this.announceCreated(type, workspaceId, records, tokens);
+    await this.announceCreated(type, workspaceId, records, notes);
     return records;
   }
 
@@ -142,14 +144,13 @@ export class RecordsService {
    */
   async importRecords(type: EntityType, workspaceId: string, records: readonly RecordRow[]): Promise<void> {
     const owned = records.map((record) => ({ ...record, workspaceId }));
-    const tokens = changeNotes(type, workspaceId, owned);
-    const now = this.now().toISOString();
+    const notes = changeNotes(type, workspaceId, owned, this.now().toISOString());
     await this.repository.transaction(async (repository) => {
       await assertLinksExist(repository, type, workspaceId, owned);
       await repository.insertMany(type, owned);
-      await repository.notePendingChanges(tokens.map((change) => ({ ...change, changedAt: now })));
+      await repository.notePendingChanges(notes);
     });
-    await this.announceCreated(type, workspaceId, owned, tokens);
+    await this.announceCreated(type, workspaceId, owned, notes);
   }
 
   /** After new records committed: retire cached lists, then tell the other modules. */
@@ -157,7 +158,7 @@ export class RecordsService {
     type: EntityType,
     workspaceId: string,
     records: readonly RecordRow[],
-    notes: readonly ChangeNote[],
+    notes: readonly PendingChange[],
   ) {
     await this.cache.invalidateLists(workspaceId, type.name);
     for (const [index, record] of records.entries()) {
@@ -172,21 +173,15 @@ export class RecordsService {
     }
   }
 
-  /** Changes noted but not yet settled by the search index, oldest first (see pending_record_changes). */
-  async pendingChanges(limit: number, options: { before?: Date; after?: string; workspaceId?: string } = {}) {
-    return this.repository.listPendingChanges(
-      limit,
-      options.before?.toISOString(),
-      options.after,
-      options.workspaceId,
-    );
-  }
-
-  /** Every unsettled change, page by page (see pendingChanges). */
-  async *allPendingChanges(options: { workspaceId?: string } = {}) {
+  /**
+   * Every change noted but not yet settled by the search index (see pending_record_changes), a page at a
+   * time: of one workspace, or only those noted before a time, when asked.
+   */
+  async *allPendingChanges(options: { workspaceId?: string; before?: Date } = {}) {
+    const before = options.before?.toISOString();
     let after: string | undefined;
     for (;;) {
-      const page = await this.pendingChanges(1000, { ...options, after });
+      const page = await this.repository.listPendingChanges(PENDING_PAGE, before, after, options.workspaceId);
       if (page.length === 0) return;
       after = page.at(-1)!.token;
       yield page;
@@ -234,7 +229,7 @@ export class RecordsService {
     id: string,
     patch: Record<string, unknown>,
   ): Promise<RecordRow> {
-    const [note] = changeNotes(type, workspaceId, [{ id }]);
+    const [note] = changeNotes(type, workspaceId, [{ id }], this.now().toISOString());
     const updated = await this.repository.transaction(async (repository) => {
       const existing = await repository.findById(type, workspaceId, id);
       if (!existing) throw CrmError.recordNotFound(type.name, id);
@@ -248,7 +243,7 @@ export class RecordsService {
       await repository.update(type, workspaceId, id, changes);
       // After the record's row, as in create and delete: one lock order, so concurrent writes to one
       // record cannot deadlock on PostgreSQL.
-      await repository.notePendingChanges([{ ...note!, changedAt: now }]);
+      await repository.notePendingChanges([note!]);
       return merged;
     });
     await this.cache.invalidateEntity(workspaceId, type.name, id);
@@ -264,10 +259,10 @@ export class RecordsService {
   }
 
   async delete(type: EntityType, workspaceId: string, id: string): Promise<void> {
-    const [note] = changeNotes(type, workspaceId, [{ id }]);
+    const [note] = changeNotes(type, workspaceId, [{ id }], this.now().toISOString());
     const deleted = await this.repository.transaction(async (repository) => {
       const found = await repository.delete(type, workspaceId, id);
-      if (found) await repository.notePendingChanges([{ ...note!, changedAt: this.now().toISOString() }]);
+      if (found) await repository.notePendingChanges([note!]);
       return found;
     });
     if (!deleted) throw CrmError.recordNotFound(type.name, id);
@@ -282,19 +277,19 @@ export class RecordsService {
   }
 }
 
-type ChangeNote = Omit<PendingChange, 'changedAt'>;
-
-/** One fresh token per changed record, written with the change and carried by its event. */
+/** One note with a fresh token per changed record, written with the change and carried by its event. */
 function changeNotes(
   type: EntityType,
   workspaceId: string,
   records: readonly { id: string }[],
-): ChangeNote[] {
+  changedAt: string,
+): PendingChange[] {
   return records.map((record) => ({
     workspaceId,
     entityType: type.name,
     entityId: record.id,
     token: randomUUID(),
+    changedAt,
   }));
 }
 

@@ -86,12 +86,12 @@ export class DatasetService {
       onProgress?.('counting tokens', done),
     );
     const id = randomUUID();
-    // A hash per example: 0.3 s for 48,000 in one piece, so sliced like the rest.
+    // Hashing the splits (0.3 s for 48,000 examples in one piece) and storing yield to the event loop.
+    const slicer = new TimeSlicer();
     const splits: ('train' | 'validation')[] = [];
-    const splitSlicer = new TimeSlicer();
     for (let position = 0; position < examples.length; position += 1) {
       splits.push(splitOf(position, input.validationSplit));
-      await splitSlicer.maybeYield();
+      await slicer.maybeYield();
     }
     const now = new Date().toISOString();
     const dataset: Dataset = {
@@ -114,7 +114,6 @@ export class DatasetService {
       createdAt: now,
       updatedAt: now,
     };
-    const slicer = new TimeSlicer();
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('ft_datasets').values(toRow(dataset)).execute();
       for (let start = 0; start < examples.length; start += INSERT_CHUNK) {
