@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { AgentName } from '../src/agents/agent.ts';
 import { createAgents } from '../src/agents/index.ts';
 import { evaluateHoldout, labelledDeals, labelledLeads } from '../src/agents/learning/scoring-models.ts';
+import { createAi } from '../src/ai/index.ts';
 import { entityTypes, type RecordRow } from '../src/crm/records/entity-types.ts';
 import { createVector } from '../src/vector/index.ts';
 import { seededInstance } from './support/seeded-instance.ts';
@@ -20,9 +21,10 @@ async function main() {
   const instance = await seededInstance('agents', Number(values.size));
   const { platform, crm, workspaceId } = instance;
   try {
-    const vector = await createVector(platform, crm, { repair: false });
+    const ai = await createAi(platform);
+    const vector = await createVector(platform, crm, ai, { repair: false });
     await vector.service.rebuild(workspaceId);
-    const agents = createAgents(platform, crm, vector);
+    const agents = createAgents(platform, crm, vector, ai.registry);
     const all = async (type: keyof typeof entityTypes) => {
       const rows: RecordRow[] = [];
       for await (const page of crm.records.pages(entityTypes[type], workspaceId)) rows.push(...page);

@@ -4,6 +4,7 @@
 // Usage: npm run bench:finetune [-- --size 10000 --jobs 300]
 // Prints one JSON line last: {"bench":"finetune","jobCreate":{…},"datasetBuild":{…},"localClassifier":{…}}
 import { parseArgs } from 'node:util';
+import { createAi } from '../src/ai/index.ts';
 import { createFineTuning } from '../src/finetune/index.ts';
 import { localTrainer } from '../src/finetune/jobs/trainers.ts';
 import { seededInstance } from './support/seeded-instance.ts';
@@ -19,7 +20,7 @@ async function main() {
   const instance = await seededInstance('finetune', Number(values.size));
   const { platform, crm, workspaceId } = instance;
   try {
-    const fineTuning = createFineTuning(platform, crm);
+    const fineTuning = createFineTuning(platform, crm, (await createAi(platform)).registry);
     const { datasets, jobs } = fineTuning;
     // The tokenizer loads once per process (about a second); that is start-up, not build throughput.
     await datasets.create(workspaceId, {

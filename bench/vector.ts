@@ -12,11 +12,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SingleBar } from 'cli-progress';
+import { createEmbedder } from '../src/ai/embedders/index.ts';
+import { createLocalEmbedder } from '../src/ai/embedders/local.ts';
+import { createAi } from '../src/ai/index.ts';
 import { type EntityTypeName, entityTypeList } from '../src/crm/records/entity-types.ts';
 import { generateWorkspace } from '../src/crm/seed/generator.ts';
 import { industries, noteTemplates, requirementTemplates } from '../src/crm/seed/vocabulary.ts';
-import { createLocalEmbedder } from '../src/vector/embedders/local.ts';
-import { createEmbedder } from '../src/vector/embedders/registry.ts';
 import { entityChunks } from '../src/vector/entity-text.ts';
 import { createVector } from '../src/vector/index.ts';
 import { LocalVectorStore } from '../src/vector/stores/local.ts';
@@ -149,7 +150,7 @@ async function main() {
   const { env, platform, crm, workspaceId } = instance;
   const children: ChildProcess[] = [];
   try {
-    const vector = await createVector(platform, crm, { repair: false });
+    const vector = await createVector(platform, crm, await createAi(platform), { repair: false });
 
     const indexStarted = performance.now();
     const indexed = await vector.service.rebuild(workspaceId);

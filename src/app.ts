@@ -1,5 +1,7 @@
 // The one place that knows every module: builds the platform, the HTTP server and registers modules.
+
 import { consumeWorkflows, createAgents, registerAgentModule } from './agents/index.ts';
+import { createAi } from './ai/index.ts';
 import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
 import { entityTypeNames } from './crm/records/entity-types.ts';
@@ -15,12 +17,10 @@ import { createVector, registerVectorModule } from './vector/index.ts';
 export async function buildApp(config: Config, log?: Logger) {
   const platform = await createPlatform(config, log);
   const crm = createCrm(platform);
-  const vector = await createVector(platform, crm);
-  const fineTuning = createFineTuning(platform, crm);
-  const agents = createAgents(platform, crm, vector, {
-    leadScorer: (workspaceId) => fineTuning.scorers.leadScorer(workspaceId),
-    chatModel: (workspaceId) => fineTuning.chatModels.chatModel(workspaceId),
-  });
+  const ai = await createAi(platform);
+  const vector = await createVector(platform, crm, ai);
+  const fineTuning = createFineTuning(platform, crm, ai.registry);
+  const agents = createAgents(platform, crm, vector, ai.registry);
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);
@@ -40,7 +40,7 @@ export async function buildApp(config: Config, log?: Logger) {
     await platform.close();
   });
   await app.ready();
-  return { app, platform, crm, vector, agents, fineTuning };
+  return { app, platform, crm, ai, vector, agents, fineTuning };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

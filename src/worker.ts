@@ -4,6 +4,7 @@
 // they share the work. SIGTERM finishes the jobs in hand (a training run is handed back at its next step).
 
 import { consumeWorkflows, createAgents } from './agents/index.ts';
+import { createAi } from './ai/index.ts';
 import type { Config } from './config.ts';
 import { createCrm } from './crm/index.ts';
 import { createFineTuning } from './finetune/index.ts';
@@ -18,13 +19,11 @@ export async function startWorker(config: Config) {
   };
   const platform = await createPlatform(workerConfig);
   const crm = createCrm(platform);
-  const vector = await createVector(platform, crm, { repair: false });
-  const fineTuning = createFineTuning(platform, crm);
+  const ai = await createAi(platform);
+  const vector = await createVector(platform, crm, ai, { repair: false });
+  const fineTuning = createFineTuning(platform, crm, ai.registry);
   if (platform.queues) {
-    const agents = createAgents(platform, crm, vector, {
-      leadScorer: (workspaceId) => fineTuning.scorers.leadScorer(workspaceId),
-      chatModel: (workspaceId) => fineTuning.chatModels.chatModel(workspaceId),
-    });
+    const agents = createAgents(platform, crm, vector, ai.registry);
     consumeWorkflows(agents, platform.queues);
   }
   platform.log.info(

@@ -1,10 +1,9 @@
 // What an agent is: a name, validated input and output, and an analytic engine that computes the answer from
 // the workspace's own records and names the records it used. The model engine (./model) builds on it.
 import type { z } from 'zod';
+import type { ModelRegistry } from '../ai/registry.ts';
 import type { EntityTypeName, RecordRow } from '../crm/records/entity-types.ts';
 import type { RecordsService } from '../crm/records/service.ts';
-import type { DeployedChatModel } from '../finetune/deployed-chat.ts';
-import type { LeadScorer } from '../finetune/scoring.ts';
 import type { VectorService } from '../vector/service.ts';
 import type { ScoringModels } from './learning/scoring-models.ts';
 
@@ -29,12 +28,8 @@ export interface AgentContext {
   records: RecordsService;
   search: VectorService;
   models: ScoringModels;
-  /** Models deployed from fine-tuning, when the workspace has any. */
-  deployed?: {
-    leadScorer(workspaceId: string): Promise<LeadScorer | undefined>;
-    /** A hosted fine-tuned model deployed as the workspace's chat model. */
-    chatModel?(workspaceId: string): Promise<DeployedChatModel | undefined>;
-  };
+  /** Models deployed for the workspace (fine-tuned classifiers), asked by task. */
+  registry?: Pick<ModelRegistry, 'classifier'>;
   /** Results of earlier workflow steps, by step name, when the step's input was null. */
   previousResults?: Record<string, unknown>;
   signal?: AbortSignal;

@@ -1,16 +1,17 @@
 // Wires the agents: scoring models, history, the optional model engine, the orchestrator and routes.
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { ChatModel } from '../ai/chat/index.ts';
+import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
 import type { JobQueues } from '../platform/queue/job-queues.ts';
 import type { Vector } from '../vector/index.ts';
 import { AgentHistory } from './history.ts';
 import { ScoringModels } from './learning/scoring-models.ts';
-import { ChatClient } from './model/chat-client.ts';
 import { ModelEngine } from './model/model-engine.ts';
-import { ReplicateChatClient } from './model/replicate-chat.ts';
-import { AgentOrchestrator, type AgentServices, type Caller, type WorkflowStep } from './orchestrator.ts';
+import { AgentOrchestrator, type Caller, type WorkflowStep } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
 
 export interface Agents {
@@ -19,54 +20,29 @@ export interface Agents {
   models: ScoringModels;
 }
 
-export function createAgents(
-  platform: Platform,
-  crm: Crm,
-  vector: Vector,
-  deployed?: AgentServices['deployed'],
-): Agents {
+export function createAgents(platform: Platform, crm: Crm, vector: Vector, registry: ModelRegistry): Agents {
   const { agentModel } = platform.config;
   const models = new ScoringModels(crm.records, agentModel.retrainAfterMs);
   // biome-ignore lint/suspicious/noExplicitAny: the history table is outside the CRM schema types
   const history = new AgentHistory(platform.database.kysely as Kysely<any>);
-  const modelEngine = agentModel.model
-    ? new ModelEngine(
-        new ChatClient({
-          baseUrl: agentModel.baseUrl,
-          apiKey: agentModel.apiKey,
-          model: agentModel.model,
-          timeoutMs: agentModel.timeoutMs,
-        }),
-        platform.cache,
-      )
-    : undefined;
-  const deployedEngines = new Map<string, ModelEngine>();
-  const deployedEngine = async (workspaceId: string) => {
-    const chat = await deployed?.chatModel?.(workspaceId);
-    if (!chat) return undefined;
-    const key = `${chat.protocol} ${chat.baseUrl} ${chat.model}`;
-    let engine = deployedEngines.get(key);
+  // One engine per chat model: the engine itself holds nothing but the model and the shared cache.
+  const engines = new LRUCache<ChatModel, ModelEngine>({ max: 200 });
+  const engineFor = async (workspaceId: string) => {
+    const active = await registry.chatModel(workspaceId);
+    if (!active) return undefined;
+    let engine = engines.get(active.chat);
     if (!engine) {
-      const options = {
-        baseUrl: chat.baseUrl,
-        apiKey: chat.apiKey,
-        model: chat.model,
-        timeoutMs: agentModel.timeoutMs,
-      };
-      engine = new ModelEngine(
-        chat.protocol === 'replicate-prediction' ? new ReplicateChatClient(options) : new ChatClient(options),
-        platform.cache,
-      );
-      deployedEngines.set(key, engine);
+      engine = new ModelEngine(active.chat, platform.cache);
+      engines.set(active.chat, engine);
     }
     return engine;
   };
   const orchestrator = new AgentOrchestrator(
-    { records: crm.records, search: vector.service, models, deployed },
+    { records: crm.records, search: vector.service, models, registry },
     history,
-    modelEngine,
+    engineFor,
+    registry.defaultChatModel ?? 'analytic',
     agentModel.pricing,
-    deployedEngine,
     (task) => {
       const { metrics } = platform;
       metrics.agentTasks.observe(

@@ -83,17 +83,14 @@ export class AgentOrchestrator {
   constructor(
     private readonly services: AgentServices,
     private readonly history: AgentHistory,
-    private readonly modelEngine?: ModelEngine,
+    /** The workspace's model engine (its deployed fine-tuned model, else AGENT_MODEL), if it has one. */
+    private readonly engineFor: (workspaceId: string) => Promise<ModelEngine | undefined>,
+    /** What answers where no workspace model does: AGENT_MODEL's name, or `analytic`. */
+    readonly engine: string,
     private readonly pricing = { inputPerMillion: 0, outputPerMillion: 0 },
-    /** The engine of a fine-tuned model deployed for the workspace, which then answers in its place. */
-    private readonly deployedEngine?: (workspaceId: string) => Promise<ModelEngine | undefined>,
     /** Told of every finished task (for metrics). */
     private readonly observeTask?: (task: ObservedTask) => void,
   ) {}
-
-  get engine(): string {
-    return this.modelEngine?.model ?? 'analytic';
-  }
 
   /** One task, stored in the history whatever its outcome. */
   async run(caller: Caller, name: AgentName | 'auto', input: unknown, task?: string): Promise<TaskResult> {
@@ -245,7 +242,7 @@ export class AgentOrchestrator {
       signal,
     };
     const analytic = await agent.analyze(context, parsed.data);
-    const engine = (await this.deployedEngine?.(caller.workspaceId)) ?? this.modelEngine;
+    const engine = await this.engineFor(caller.workspaceId);
     const answer = engine
       ? await engine.answer(agent, caller.workspaceId, analytic, signal)
       : { output: analytic.output, engine: 'analytic', warnings: [] as string[] };

@@ -3,11 +3,11 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProviderName } from './catalog.ts';
 import { DatasetService } from './datasets/service.ts';
-import { DeployedChatModels } from './deployed-chat.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { hostedTrainer } from './jobs/hosted-trainer.ts';
 import { JobService } from './jobs/service.ts';
@@ -16,28 +16,21 @@ import { JobWorker } from './jobs/worker.ts';
 import { registerFineTuningMetrics } from './metrics.ts';
 import { createHostedProviders, isHosted } from './providers/index.ts';
 import { registerFineTuningRoutes } from './routes.ts';
-import { DeployedScorers } from './scoring.ts';
 
 export interface FineTuning {
   datasets: DatasetService;
-  /** Deployed local classifiers, for the agents. */
-  scorers: DeployedScorers;
-  /** Deployed hosted models, as the workspaces' chat models. */
-  chatModels: DeployedChatModels;
   jobs: JobService;
   worker: JobWorker;
   close(): Promise<void>;
 }
 
-export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
+export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRegistry): FineTuning {
   const config = platform.config.fineTuning;
   // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
   const db = platform.database.kysely as Kysely<any>;
   const datasets = new DatasetService(db, crm.records);
   const hosted = createHostedProviders(config.hosted);
   registerFineTuningMetrics(platform.metrics, db);
-  const scorers = new DeployedScorers(db);
-  const chatModels = new DeployedChatModels(db, config.hosted);
   const jobs = new JobService(
     db,
     datasets,
@@ -46,10 +39,7 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
       unavailable: (provider) => (isHosted(provider) ? hosted.unavailable[provider] : undefined),
       hosted: (provider) => (isHosted(provider) ? hosted.providers[provider] : undefined),
     },
-    (workspaceId) => {
-      scorers.forget(workspaceId);
-      chatModels.forget(workspaceId);
-    },
+    registry,
     // With the cluster queue, a new job is a message to the workers; their polling is the safety net.
     (jobId) => {
       platform.queues
@@ -79,8 +69,6 @@ export function createFineTuning(platform: Platform, crm: Crm): FineTuning {
     datasets,
     jobs,
     worker,
-    scorers,
-    chatModels,
     close: () => worker.stop(),
   };
 }

@@ -1,5 +1,6 @@
 // `crm-ai index` (and the tail of `crm-ai seed`): index a whole workspace with a progress bar.
 import { SingleBar } from 'cli-progress';
+import { createAi } from '../ai/index.ts';
 import type { Crm } from '../crm/index.ts';
 import { entityTypeList } from '../crm/records/entity-types.ts';
 import type { Platform } from '../platform/index.ts';
@@ -12,7 +13,7 @@ export async function indexWorkspace(
   options: { rebuild?: boolean; progress?: boolean },
 ) {
   const started = performance.now();
-  const vector = await createVector(platform, crm, { repair: false });
+  const vector = await createVector(platform, crm, await createAi(platform), { repair: false });
   try {
     let total = 0;
     for (const type of entityTypeList) total += await crm.records.count(type, workspaceId);

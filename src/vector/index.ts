@@ -2,9 +2,9 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { Ai } from '../ai/index.ts';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
-import { createEmbedder } from './embedders/registry.ts';
 import { Indexer, type IndexerStats } from './indexer.ts';
 import { KeywordRepository } from './keyword-repository.ts';
 import { registerVectorMetrics } from './metrics.ts';
@@ -64,10 +64,11 @@ async function recoverUnsettled(platform: Platform, indexer: RecordIndexer) {
 export async function createVector(
   platform: Platform,
   crm: Crm,
+  ai: Ai,
   options: { repair?: boolean } = {},
 ): Promise<Vector> {
   const store = await createStore(platform);
-  const embedder = await createEmbedder(platform.config.embedding);
+  const { embedder } = ai.registry;
   // biome-ignore lint/suspicious/noExplicitAny: the keyword table is queried with raw SQL only
   const keywords = new KeywordRepository(platform.database.kysely as Kysely<any>, platform.database.engine);
   const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);

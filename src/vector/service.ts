@@ -1,10 +1,11 @@
 // Search over CRM records: indexing records as vectors, semantic and similar-record search, statistics.
+
+import type { Embedder } from '../ai/embedders/embedder.ts';
 import type { EntityTypeName, RecordRow } from '../crm/records/entity-types.ts';
 import { entityTypeNames, entityTypes } from '../crm/records/entity-types.ts';
 import type { RecordsService } from '../crm/records/service.ts';
 import { type CacheService, hashKey } from '../platform/cache/cache-service.ts';
 import { traced } from '../platform/observability/tracing.ts';
-import type { Embedder } from './embedders/embedder.ts';
 import { entityChunks, entityText } from './entity-text.ts';
 import { bestPerEntity, type Candidate, type FusionOptions, fuseRankings } from './fusion.ts';
 import type { KeywordRepository } from './keyword-repository.ts';

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { tokenize } from '../../src/ai/embedders/lexical-features.ts';
+import { createLocalEmbedder, IdfTable } from '../../src/ai/embedders/local.ts';
+import { createOnnxEmbedder } from '../../src/ai/embedders/onnx.ts';
+import { createOpenAiEmbedder } from '../../src/ai/embedders/openai.ts';
 import type { UpstreamError } from '../../src/platform/json-client.ts';
-import { tokenize } from '../../src/vector/embedders/lexical-features.ts';
-import { createLocalEmbedder, IdfTable } from '../../src/vector/embedders/local.ts';
-import { createOnnxEmbedder } from '../../src/vector/embedders/onnx.ts';
-import { createOpenAiEmbedder } from '../../src/vector/embedders/openai.ts';
 import { fakeEmbedding, startEmbeddingsServer } from '../support/openai-embeddings-server.ts';
 import { buildTinyEmbeddingModel } from '../support/tiny-onnx-model.ts';
 

@@ -3,6 +3,7 @@
 // is the median won deal in the lead's industry (or the workspace).
 import { z } from 'zod';
 import type { RecordRow } from '../../crm/records/entity-types.ts';
+import { leadClassificationText } from '../../crm/records/profiles.ts';
 import { defineAgent, evidenceOf } from '../agent.ts';
 import { describeFeature, leadFeatures } from '../learning/features.ts';
 import { activitiesOf, daysSince, formatMoney, getRecord, median } from './reader.ts';
@@ -86,13 +87,15 @@ export const leadQualificationAgent = defineAgent({
       nextActions.unshift('Book a meeting this week and prepare a proposal');
     if (nextActions.length === 0) nextActions.push('Schedule a discovery call');
     const value = estimateValue(lead, models.snapshot.deals);
-    const scorer = await context.deployed?.leadScorer(context.workspaceId);
-    const deployedModel = scorer
+    const deployed = await context.registry?.classifier(context.workspaceId, 'lead-conversion');
+    const deployedModel = deployed
       ? {
-          jobId: scorer.jobId,
-          modelName: scorer.modelName,
+          jobId: deployed.registrationId,
+          modelName: deployed.name,
           conversionProbability: Number(
-            (await scorer.conversionProbability(lead, activities.length)).toFixed(4),
+            (await deployed.classifier.probabilities(leadClassificationText(lead, activities.length)))[
+              deployed.classifier.labels.indexOf('converted')
+            ]!.toFixed(4),
           ),
         }
       : null;

@@ -3,9 +3,9 @@
 // validation error; if that fails too, or the endpoint fails after its retries, the analytic answer stands
 // with a warning. Valid answers are cached 24 h by model, prompt and parameters.
 import { z } from 'zod';
+import type { ChatMessage, ChatModel } from '../../ai/chat/index.ts';
 import type { CacheService } from '../../platform/cache/cache-service.ts';
 import type { Agent, AnalyticAnswer } from '../agent.ts';
-import type { ChatMessage, ChatModel } from './chat-client.ts';
 
 export interface ModelAnswer<Output> {
   output: Output;

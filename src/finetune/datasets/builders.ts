@@ -3,6 +3,12 @@
 // does) and by creation time. Records that lack what an example needs are skipped, not padded.
 import { z } from 'zod';
 import { type EntityTypeName, entityTypes, type RecordRow } from '../../crm/records/entity-types.ts';
+import {
+  dealProfile,
+  leadClassificationText,
+  leadProfile,
+  profileText as text,
+} from '../../crm/records/profiles.ts';
 import type { RecordsService } from '../../crm/records/service.ts';
 import { isoTimestamp } from '../../platform/timestamps.ts';
 import type { AnyExample, DatasetType } from './examples.ts';
@@ -29,64 +35,6 @@ interface Recipe {
 
 interface Related {
   activitiesOf(type: string, id: string): RecordRow[];
-}
-
-const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
-const custom = (record: RecordRow) => (record.custom as Record<string, unknown> | undefined) ?? {};
-
-/** Words for a number's size, so a lexical model can use it. */
-function band(value: number, names: [number, string][]): string {
-  return names.find(([limit]) => value < limit)?.[1] ?? names.at(-1)![1];
-}
-
-function leadProfile(lead: RecordRow, activities?: number): string {
-  const c = custom(lead);
-  const employees = Number(c.employees);
-  return [
-    `Lead: ${text(lead.name)}, ${text(lead.role) || 'role unknown'} at ${text(lead.company) || 'an unknown company'}`,
-    c.industry ? `Industry: ${c.industry}` : '',
-    employees > 0
-      ? `Company size: ${employees} employees (${band(employees, [
-          [50, 'small'],
-          [500, 'midsize'],
-          [5000, 'large'],
-          [Infinity, 'enterprise'],
-        ])})`
-      : '',
-    lead.source ? `Source: ${lead.source}` : '',
-    c.trialStarted === undefined ? '' : `Trial started: ${c.trialStarted ? 'yes' : 'no'}`,
-    activities === undefined
-      ? ''
-      : `Engagement: ${activities} activities (${band(activities, [
-          [1, 'silent'],
-          [3, 'light'],
-          [6, 'engaged'],
-          [Infinity, 'very engaged'],
-        ])})`,
-    text(lead.requirements) ? `Requirements: ${text(lead.requirements)}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
-
-function dealProfile(deal: RecordRow): string {
-  return [
-    `Deal: ${text(deal.name)}`,
-    deal.amount ? `Amount: ${deal.amount} ${deal.currency ?? 'USD'}` : '',
-    deal.stage ? `Stage: ${deal.stage}` : '',
-    text(deal.description),
-    text(deal.requirements) ? `Requirements: ${text(deal.requirements)}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
-
-/**
- * What a lead-conversion classifier reads: the profile without free-text requirements (in a few hundred
- * examples their words are noise a classifier fits instead of the profile). Training and scoring share it.
- */
-export function leadClassificationText(lead: RecordRow, activities: number): string {
-  return leadProfile({ ...lead, requirements: undefined }, activities);
 }
 
 function recipes(filters: WorkspaceFilters): Record<DatasetType, Recipe> {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { ModelRegistry } from '../../ai/registry.ts';
 import { readJson, writeJson } from '../../platform/db/json-column.ts';
 import { AppError } from '../../platform/errors.ts';
 import { findBaseModel, findMethod, type MethodName, type ProviderName } from '../catalog.ts';
@@ -111,8 +112,8 @@ export class JobService {
     private readonly datasets: DatasetService,
     private readonly prices: PriceConfig,
     private readonly providers: ProviderAvailability,
-    /** Told when a workspace's deployed models change, so lookups that cache them look again. */
-    private readonly onDeployed: (workspaceId: string) => void = () => {},
+    /** Where deployed models are registered for the agents to find. */
+    private readonly registry: Pick<ModelRegistry, 'register'>,
     /** Told of each new job (to queue it for the workers). */
     private readonly onCreated: (jobId: string) => void = () => {},
   ) {}
@@ -404,8 +405,20 @@ export class JobService {
       try {
         const served = await hosted.deploy(String(result.modelName), job.name);
         const deployment = { kind: 'chat-model', provider: job.provider, ...served, deployedAt };
+        await this.registry.register(workspaceId, {
+          id,
+          kind: 'chat',
+          task: null,
+          name: String(result.modelName ?? job.name),
+          source: 'fine-tuning',
+          spec: {
+            provider: job.provider,
+            protocol: served.protocol,
+            baseUrl: served.baseUrl,
+            model: served.model,
+          },
+        });
         await this.setDeployment(workspaceId, id, 'deployed', deployment);
-        this.onDeployed(workspaceId);
       } catch (error) {
         await this.setDeployment(workspaceId, id, 'failed', { error: (error as Error).message });
         throw new AppError(
@@ -433,8 +446,19 @@ export class JobService {
             deployedAt,
             note: 'a simulated job trained no model; nothing serves requests',
           };
+    const labels = result.labels as string[] | undefined;
+    if (job.provider === 'local' && labels && typeof result.artifact === 'string') {
+      await this.registry.register(workspaceId, {
+        id,
+        kind: 'classifier',
+        // A classifier that learnt converted vs. unqualified leads scores leads for the agents.
+        task: labels.includes('converted') ? 'lead-conversion' : null,
+        name: String(result.modelName ?? job.name),
+        source: 'fine-tuning',
+        spec: { artifact: result.artifact, labels },
+      });
+    }
     await this.setDeployment(workspaceId, id, 'deployed', deployment);
-    this.onDeployed(workspaceId);
     return this.get(workspaceId, id);
   }
 

@@ -4,7 +4,8 @@
 // a plausible loss curve at a steady pace, marked simulated everywhere.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLocalEmbedder } from '../../vector/embedders/local.ts';
+import { createLocalEmbedder } from '../../ai/embedders/local.ts';
+import { type ClassifierArtifact, softmax, standardise } from '../../ai/scoring/text-classifier.ts';
 import type { AnyExample, DatasetType } from '../datasets/examples.ts';
 import type { ProviderRun } from '../providers/provider.ts';
 import type { Job, Metric } from './service.ts';
@@ -70,19 +71,6 @@ export function simulatorTrainer(stepMs: number, maxSteps = 200): Trainer {
 
 const WEIGHT_DECAY = 0.01;
 
-interface Artifact {
-  kind: 'softmax-regression';
-  embedder: string;
-  labels: string[];
-  weights: number[][];
-  bias: number[];
-  /** Feature standardisation learnt on the training split. */
-  means: number[];
-  scales: number[];
-  valAccuracy: number;
-  majorityBaseline: number;
-}
-
 export function localTrainer(): Trainer {
   return {
     async run(context) {
@@ -105,13 +93,7 @@ export function localTrainer(): Trainer {
       for (const vector of x)
         for (let d = 0; d < dims; d++) scales[d]! += (vector[d]! - means[d]!) ** 2 / x.length;
       for (let d = 0; d < dims; d++) scales[d] = Math.sqrt(scales[d]!) || 1;
-      // Scaled by 1/√dims as well, so a vector's length is about 1 and learning rates mean the same at any size.
-      const norm = Math.sqrt(dims);
-      const standardise = (vector: Float32Array) => {
-        for (let d = 0; d < dims; d++) vector[d] = (vector[d]! - means[d]!) / scales[d]! / norm;
-      };
-      for (const vector of x) standardise(vector);
-      for (const vector of xv) standardise(vector);
+      for (const vector of [...x, ...xv]) standardise(vector, means, scales);
       const k = labels.length;
       const weights = Array.from({ length: k }, () => new Float64Array(dims));
       const bias = new Float64Array(k);
@@ -128,17 +110,14 @@ export function localTrainer(): Trainer {
         }
         return items;
       };
-      const probabilities = (vector: Float32Array) => {
-        const logits = weights.map((w, c) => {
-          let z = bias[c]!;
-          for (let d = 0; d < dims; d++) z += w[d]! * vector[d]!;
-          return z;
-        });
-        const max = Math.max(...logits);
-        const exps = logits.map((z) => Math.exp(z - max));
-        const sum = exps.reduce((a, b) => a + b, 0);
-        return exps.map((e) => e / sum);
-      };
+      const probabilities = (vector: Float32Array) =>
+        softmax(
+          weights.map((w, c) => {
+            let z = bias[c]!;
+            for (let d = 0; d < dims; d++) z += w[d]! * vector[d]!;
+            return z;
+          }),
+        );
       const evaluate = () => {
         let loss = 0;
         let correct = 0;
@@ -191,7 +170,7 @@ export function localTrainer(): Trainer {
         }
       }
       const counts = labels.map((_, c) => yv.filter((label) => label === c).length);
-      const artifact: Artifact = {
+      const artifact: ClassifierArtifact = {
         kind: 'softmax-regression',
         embedder: embedder.model,
         labels,

@@ -3,11 +3,7 @@
 // token counts from `usage`.
 import { postJson } from '../../platform/json-client.ts';
 import { traced } from '../../platform/observability/tracing.ts';
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { ChatCompletion, ChatMessage, ChatModel } from './chat-model.ts';
 
 export interface ChatClientOptions {
   baseUrl: string;
@@ -18,29 +14,13 @@ export interface ChatClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface ChatCompletion {
-  content: string;
-  model: string;
-  promptTokens: number;
-  completionTokens: number;
-}
-
 interface CompletionsResponse {
   model?: string;
   choices: { message: { content: string | null } }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number };
 }
 
-/** What the model engine needs from a chat model, whichever protocol serves it. */
-export interface ChatModel {
-  readonly model: string;
-  complete(
-    messages: readonly ChatMessage[],
-    options?: { jsonSchema?: { name: string; schema: object }; temperature?: number; signal?: AbortSignal },
-  ): Promise<ChatCompletion>;
-}
-
-export class ChatClient implements ChatModel {
+export class OpenAiCompatibleChat implements ChatModel {
   private readonly url: URL;
 
   constructor(private readonly options: ChatClientOptions) {

@@ -5,7 +5,7 @@
 import { requestJson } from '../../platform/json-client.ts';
 import { traced } from '../../platform/observability/tracing.ts';
 import { sleep } from '../../platform/retry.ts';
-import type { ChatCompletion, ChatMessage, ChatModel } from './chat-client.ts';
+import type { ChatCompletion, ChatMessage, ChatModel } from './chat-model.ts';
 
 interface Prediction {
   id: string;
@@ -27,7 +27,7 @@ export interface ReplicateChatOptions {
   fetch?: typeof fetch;
 }
 
-export class ReplicateChatClient implements ChatModel {
+export class ReplicateChat implements ChatModel {
   constructor(private readonly options: ReplicateChatOptions) {}
 
   get model(): string {
