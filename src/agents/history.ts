@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../crm/records/cursor.ts';
 import { readJson, writeJson } from '../platform/db/json-column.ts';
+import type { AgentTables } from './tables.ts';
 
 export type AgentRunStatus = 'succeeded' | 'failed' | 'partial';
 
@@ -39,13 +40,12 @@ export interface HistoryQuery {
 const SORT = { field: 'createdAt', direction: 'desc' } as const;
 
 export class AgentHistory {
-  // biome-ignore lint/suspicious/noExplicitAny: the history table is outside the CRM schema types
-  constructor(private readonly db: Kysely<any>) {}
+  constructor(private readonly db: Kysely<AgentTables>) {}
 
   async record(run: Omit<AgentRun, 'id' | 'createdAt'>): Promise<AgentRun> {
     const stored: AgentRun = { ...run, id: randomUUID(), createdAt: new Date().toISOString() };
     await this.db
-      .insertInto('agent_runs')
+      .insertInto('agentRuns')
       .values({
         ...stored,
         input: writeJson(stored.input),
@@ -60,7 +60,7 @@ export class AgentHistory {
     workspaceId: string,
     query: HistoryQuery,
   ): Promise<{ data: AgentRun[]; nextCursor: string | null }> {
-    let select = this.db.selectFrom('agent_runs').selectAll().where('workspaceId', '=', workspaceId);
+    let select = this.db.selectFrom('agentRuns').selectAll().where('workspaceId', '=', workspaceId);
     if (query.agent) select = select.where('agent', '=', query.agent);
     if (query.kind) select = select.where('kind', '=', query.kind);
     if (query.status) select = select.where('status', '=', query.status);

@@ -13,6 +13,7 @@ import { ScoringModels } from './learning/scoring-models.ts';
 import { ModelEngine } from './model/model-engine.ts';
 import { AgentOrchestrator, type Caller, type WorkflowStep } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
+import type { AgentTables } from './tables.ts';
 
 export interface Agents {
   orchestrator: AgentOrchestrator;
@@ -23,8 +24,7 @@ export interface Agents {
 export function createAgents(platform: Platform, crm: Crm, vector: Vector, registry: ModelRegistry): Agents {
   const { agentModel } = platform.config;
   const models = new ScoringModels(crm.records, agentModel.retrainAfterMs);
-  // biome-ignore lint/suspicious/noExplicitAny: the history table is outside the CRM schema types
-  const history = new AgentHistory(platform.database.kysely as Kysely<any>);
+  const history = new AgentHistory(platform.database.kysely as Kysely<AgentTables>);
   // One engine per chat model: the engine itself holds nothing but the model and the shared cache.
   const engines = new LRUCache<ChatModel, ModelEngine>({ max: 200 });
   const engineFor = async (workspaceId: string) => {

@@ -112,8 +112,7 @@ export class ModelRegistry {
   /** The workspace's chat model: the newest deployed fine-tuned one, else the configured default. */
   async chatModel(workspaceId: string): Promise<ActiveChatModel | undefined> {
     const registration = (await this.list(workspaceId)).find((r) => r.kind === 'chat');
-    if (registration?.kind !== 'chat')
-      return this.defaultChat ? { chat: this.defaultChat } : undefined;
+    if (registration?.kind !== 'chat') return this.defaultChat ? { chat: this.defaultChat } : undefined;
     const { provider, ...endpoint } = registration.spec;
     const key = `${endpoint.protocol} ${endpoint.baseUrl} ${endpoint.model}`;
     let chat = this.chatModels.get(key);

@@ -1,4 +1,5 @@
 // Row shapes of the tables ai/ owns (migration 010).
+import type { JsonColumn } from '../platform/db/column-types.ts';
 
 export interface AiTables {
   aiModels: {
@@ -11,7 +12,7 @@ export interface AiTables {
     name: string;
     source: string;
     /** JSON: a chat model's endpoint (never its key) or a classifier's artifact and labels. */
-    spec: unknown;
+    spec: JsonColumn;
     registeredAt: string;
   };
 }

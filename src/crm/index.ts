@@ -9,6 +9,7 @@ import type { IdentityTables } from './identity/tables.ts';
 import { RecordsRepository } from './records/repository.ts';
 import { registerRecordRoutes } from './records/routes.ts';
 import { RecordsService } from './records/service.ts';
+import type { RecordTables } from './records/tables.ts';
 
 export interface Crm {
   identity: IdentityService;
@@ -19,8 +20,11 @@ export function createCrm(platform: Platform): Crm {
   const db = platform.database.kysely;
   return {
     identity: new IdentityService(new IdentityRepository(db as Kysely<IdentityTables>), platform.cache),
-    // biome-ignore lint/suspicious/noExplicitAny: record tables are addressed by name (see RecordsRepository)
-    records: new RecordsService(new RecordsRepository(db as Kysely<any>), platform.events, platform.cache),
+    records: new RecordsService(
+      new RecordsRepository(db as Kysely<RecordTables>),
+      platform.events,
+      platform.cache,
+    ),
   };
 }
 

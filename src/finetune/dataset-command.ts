@@ -5,7 +5,7 @@ import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
 import { workspaceFiltersSchema } from './datasets/builders.ts';
 import { type DatasetType, datasetTypes } from './datasets/examples.ts';
-import { DatasetService } from './datasets/service.ts';
+import { createDatasets } from './index.ts';
 
 export interface DatasetCliOptions {
   workspace: string;
@@ -28,8 +28,7 @@ export async function createDatasetFromCli(platform: Platform, crm: Crm, options
     ? new MultiBar({ format: '{stage} {bar} {value}', hideCursor: true }, Presets.shades_classic)
     : undefined;
   const stages = new Map<string, ReturnType<MultiBar['create']>>();
-  // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
-  const datasets = new DatasetService(platform.database.kysely as any, crm.records);
+  const { datasets } = createDatasets(platform, crm);
   const dataset = await datasets.create(
     workspace.id,
     {

@@ -7,9 +7,12 @@ import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProviderName } from './catalog.ts';
+import { DatasetRepository } from './datasets/repository.ts';
 import { DatasetService } from './datasets/service.ts';
 import { registerJobRoutes } from './job-routes.ts';
+import { JobDeployer } from './jobs/deployer.ts';
 import { hostedTrainer } from './jobs/hosted-trainer.ts';
+import { JobRepository } from './jobs/repository.ts';
 import { JobService } from './jobs/service.ts';
 import { localTrainer, simulatorTrainer, type Trainer } from './jobs/trainers.ts';
 import { JobWorker } from './jobs/worker.ts';
@@ -24,22 +27,31 @@ export interface FineTuning {
   close(): Promise<void>;
 }
 
+/** The dataset service alone (for `crm-ai dataset`), over the jobs repository it asks about usage. */
+export function createDatasets(platform: Platform, crm: Crm) {
+  const db = platform.database.kysely as Kysely<FineTuningTables>;
+  const repository = new JobRepository(db);
+  const datasets = new DatasetService(new DatasetRepository(db), crm.records, (workspaceId, datasetId) =>
+    repository.usingDataset(workspaceId, datasetId),
+  );
+  return { repository, datasets };
+}
+
 export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRegistry): FineTuning {
   const config = platform.config.fineTuning;
-  // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
-  const db = platform.database.kysely as Kysely<any>;
-  const datasets = new DatasetService(db, crm.records);
+  const { repository, datasets } = createDatasets(platform, crm);
   const hosted = createHostedProviders(config.hosted);
-  registerFineTuningMetrics(platform.metrics, db);
+  registerFineTuningMetrics(platform.metrics, repository);
   const jobs = new JobService(
-    db,
+    repository,
     datasets,
     { gpuHourUsd: config.gpuHourUsd, perMillionTokensUsd: config.perMillionTokensUsd },
-    {
-      unavailable: (provider) => (isHosted(provider) ? hosted.unavailable[provider] : undefined),
-      hosted: (provider) => (isHosted(provider) ? hosted.providers[provider] : undefined),
-    },
-    registry,
+    { unavailable: (provider) => (isHosted(provider) ? hosted.unavailable[provider] : undefined) },
+    new JobDeployer(
+      repository,
+      (provider) => (isHosted(provider) ? hosted.providers[provider] : undefined),
+      registry,
+    ),
     // With the cluster queue, a new job is a message to the workers; their polling is the safety net.
     (jobId) => {
       platform.queues
@@ -55,7 +67,7 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
   };
   for (const provider of Object.values(hosted.providers))
     trainers[provider.name] = hostedTrainer(provider, config.hosted.pollMs);
-  const worker = new JobWorker(jobs, datasets, trainers, platform.log, {
+  const worker = new JobWorker(jobs, repository, datasets, trainers, platform.log, {
     pollMs: config.pollMs,
     leaseMs: config.leaseMs,
     artifactDirectory: path.join(platform.config.dataDir, 'models'),
@@ -81,3 +93,5 @@ export function registerFineTuningModule(
   registerFineTuningRoutes(app, fineTuning.datasets);
   registerJobRoutes(app, fineTuning.jobs, streamPollMs);
 }
+
+import type { FineTuningTables } from './tables.ts';

@@ -6,13 +6,8 @@ import { z } from 'zod';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
 import { methodNames, providerNames } from './catalog.ts';
-import {
-  hyperparametersSchema,
-  type JobInput,
-  type JobService,
-  jobTrainingDataSchema,
-  terminalStatuses,
-} from './jobs/service.ts';
+import { hyperparametersSchema, type JobInput, jobTrainingDataSchema, terminalStatuses } from './jobs/job.ts';
+import type { JobService } from './jobs/service.ts';
 
 const tags = ['fine-tuning'];
 const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });

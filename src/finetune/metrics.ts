@@ -1,6 +1,5 @@
 // Fine-tuning's metrics, read from the jobs table when Prometheus scrapes: jobs by status and provider, and
 // the training queue's depth (waiting, active, failed).
-import type { Kysely } from 'kysely';
 import { type Metrics, type Sample, sharedReading } from '../platform/observability/metrics.ts';
 
 const QUEUE_STATE: Record<string, string> = {
@@ -11,16 +10,12 @@ const QUEUE_STATE: Record<string, string> = {
   failed: 'failed',
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
-export function registerFineTuningMetrics(metrics: Metrics, db: Kysely<any>): void {
+export function registerFineTuningMetrics(
+  metrics: Metrics,
+  jobs: Pick<JobRepository, 'countsByStatus'>,
+): void {
   // The jobs gauge and the queue depth come from one query per scrape.
-  const counts = sharedReading(() =>
-    db
-      .selectFrom('ft_jobs')
-      .select(['status', 'provider', (eb) => eb.fn.countAll<number>().as('jobs')])
-      .groupBy(['status', 'provider'])
-      .execute(),
-  );
+  const counts = sharedReading(() => jobs.countsByStatus());
   metrics.gauge(
     'crm_ai_finetune_jobs',
     'Fine-tuning jobs by status and provider',
@@ -39,3 +34,5 @@ export function registerFineTuningMetrics(metrics: Metrics, db: Kysely<any>): vo
     return Object.entries(byState).map(([state, jobs]) => [{ queue: 'fine-tuning', state }, jobs] as Sample);
   });
 }
+
+import type { JobRepository } from './jobs/repository.ts';

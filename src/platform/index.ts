@@ -50,8 +50,7 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
     startTracing(config.observability.otlpEndpoint, config.observability.serviceName);
   const metrics = new Metrics();
   registerCacheMetrics(metrics, tiers);
-  // biome-ignore lint/suspicious/noExplicitAny: the monitoring tables are outside the CRM schema types
-  const errorMonitor = new ErrorMonitor(database.kysely as Kysely<any>, log);
+  const errorMonitor = new ErrorMonitor(database.kysely as Kysely<MonitoringTables>, log);
   const queues =
     config.jobs.queue === 'redis' && config.redis
       ? new JobQueues({
@@ -80,3 +79,5 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
     },
   };
 }
+
+import type { MonitoringTables } from './observability/tables.ts';

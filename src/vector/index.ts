@@ -69,8 +69,7 @@ export async function createVector(
 ): Promise<Vector> {
   const store = await createStore(platform);
   const { embedder } = ai.registry;
-  // biome-ignore lint/suspicious/noExplicitAny: the keyword table is queried with raw SQL only
-  const keywords = new KeywordRepository(platform.database.kysely as Kysely<any>, platform.database.engine);
+  const keywords = new KeywordRepository(platform.database.kysely, platform.database.engine);
   const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);
   const { queues } = platform;
   let indexer: RecordIndexer;
@@ -82,8 +81,7 @@ export async function createVector(
     indexer = new Indexer(service, crm.records, platform.log);
   }
   indexer.start(platform.events);
-  // biome-ignore lint/suspicious/noExplicitAny: reads the workspaces table only
-  registerVectorMetrics(platform.metrics, platform.database.kysely as Kysely<any>, store, indexer, !queues);
+  registerVectorMetrics(platform.metrics, () => crm.identity.listAllWorkspaceIds(), store, indexer, !queues);
   // Index files are an acceleration structure: when a workspace's are missing (first start after seeding,
   // or lost), they are rebuilt from the records in the background while the instance serves.
   // Then the changes a crash left unindexed are replayed (see Indexer); a worker-less API instance in a

@@ -17,12 +17,10 @@ export interface KeywordMatch {
   score: number;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the FTS5 table has no Kysely type; every query below is raw SQL
-type AnyDb = Kysely<any>;
-
 export class KeywordRepository {
   constructor(
-    private readonly db: AnyDb,
+    /** Untyped: the FTS5 and tsvector table is only ever queried with raw SQL. */
+    private readonly db: Kysely<unknown>,
     private readonly engine: Engine,
   ) {}
 

@@ -1,6 +1,5 @@
 // The index's metrics, read when Prometheus scrapes: vectors per workspace and entity type, index size,
 // changes waiting to be indexed (the lag) and how many were indexed.
-import type { Kysely } from 'kysely';
 import { type Metrics, type Sample, sharedReading } from '../platform/observability/metrics.ts';
 import type { Indexer } from './indexer.ts';
 import type { VectorStore } from './stores/vector-store.ts';
@@ -10,8 +9,8 @@ const MAX_WORKSPACES = 500;
 
 export function registerVectorMetrics(
   metrics: Metrics,
-  // biome-ignore lint/suspicious/noExplicitAny: reads the workspaces table only
-  db: Kysely<any>,
+  /** Every workspace's id (asked of the CRM, which owns the workspaces). */
+  workspaceIds: () => Promise<string[]>,
   store: VectorStore,
   indexer: Pick<Indexer, 'stats'>,
   /** Whether the indexer's own backlog is the indexing queue (not so when BullMQ holds it). */
@@ -19,8 +18,8 @@ export function registerVectorMetrics(
 ): void {
   // Both index gauges come from one read of every namespace.
   const namespaces = sharedReading(async () => {
-    const workspaces = await db.selectFrom('workspaces').select('id').limit(MAX_WORKSPACES).execute();
-    const infos = await Promise.all(workspaces.map(async ({ id }) => ({ id, info: await store.info(id) })));
+    const ids = (await workspaceIds()).slice(0, MAX_WORKSPACES);
+    const infos = await Promise.all(ids.map(async (id) => ({ id, info: await store.info(id) })));
     return infos.filter((entry) => entry.info !== null);
   });
   metrics.gauge(

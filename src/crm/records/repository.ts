@@ -3,11 +3,8 @@ import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { readJson, writeJson } from '../../platform/db/json-column.ts';
 import { type PreparedQuery, prepareQuery } from '../../platform/db/prepared-query.ts';
 import type { EntityType, RecordRow } from './entity-types.ts';
+import type { RecordTables } from './tables.ts';
 
-// Record tables are addressed by name at run time, so the query builder sees them as one generic shape;
-// the zod schemas in entity-types.ts are what type-check the fields.
-// biome-ignore lint/suspicious/noExplicitAny: dynamic table names, checked by the entity descriptors
-type RecordTables = Record<string, any>;
 type Builder = ExpressionBuilder<RecordTables, string>;
 
 export interface SortSpec {

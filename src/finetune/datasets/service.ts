@@ -2,9 +2,7 @@
 // tokenizer, quality-scored, checked against every provider's rules, split into train and validation, and
 // stored with their examples. Every read and write is scoped to the workspace.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { RecordsService } from '../../crm/records/service.ts';
-import { readJson, writeJson } from '../../platform/db/json-column.ts';
 import { AppError } from '../../platform/errors.ts';
 import { TimeSlicer } from '../../platform/time-slicer.ts';
 import { type BaseModel, findBaseModel, type ProviderName, providerNames } from '../catalog.ts';
@@ -13,6 +11,7 @@ import { buildFromWorkspace, type WorkspaceFilters } from './builders.ts';
 import { type AnyExample, type DatasetType, exampleText, exportLine, readExample } from './examples.ts';
 import { checkForProvider, exportFormatFor, type ProviderCheck } from './provider-rules.ts';
 import { assessQuality, type QualityReport } from './quality.ts';
+import type { DatasetRepository, Split } from './repository.ts';
 
 export interface DatasetInput {
   name: string;
@@ -44,16 +43,23 @@ export interface Dataset {
   updatedAt: string;
 }
 
-const INSERT_CHUNK = 500;
 const MAX_UPLOAD_ERRORS = 20;
 /** Lines in one JSONL upload; with BODY_LIMIT_BYTES (10 MB by default) it bounds what one request may cost. */
 export const MAX_UPLOAD_LINES = 100_000;
 
+export interface DatasetUsage {
+  jobId: string;
+  name: string;
+  status: string;
+  createdAt: string;
+}
+
 export class DatasetService {
   constructor(
-    // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
-    private readonly db: Kysely<any>,
+    private readonly repository: DatasetRepository,
     private readonly records: RecordsService,
+    /** The jobs that trained, or are training, on a dataset (the jobs repository answers). */
+    private readonly jobsUsing: (workspaceId: string, datasetId: string) => Promise<DatasetUsage[]>,
   ) {}
 
   async create(
@@ -114,49 +120,25 @@ export class DatasetService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('ft_datasets').values(toRow(dataset)).execute();
-      for (let start = 0; start < examples.length; start += INSERT_CHUNK) {
-        // SQLite runs each statement synchronously: a turn of the event loop between chunks.
-        await slicer.maybeYield();
-        await trx
-          .insertInto('ft_examples')
-          .values(
-            examples.slice(start, start + INSERT_CHUNK).map((example, offset) => ({
-              datasetId: id,
-              position: start + offset,
-              split: splits[start + offset],
-              example: JSON.stringify(example),
-              tokens: measured[start + offset]!.tokens,
-              source: sources[start + offset] ?? null,
-            })),
-          )
-          .execute();
-        onProgress?.('storing', Math.min(examples.length, start + INSERT_CHUNK));
-      }
-    });
+    const rows = examples.map((example, position) => ({
+      position,
+      split: splits[position]!,
+      example,
+      tokens: measured[position]!.tokens,
+      source: sources[position] ?? null,
+    }));
+    await this.repository.insert(dataset, rows, slicer, (stored) => onProgress?.('storing', stored));
     return dataset;
   }
 
-  async list(workspaceId: string): Promise<Dataset[]> {
-    const rows = await this.db
-      .selectFrom('ft_datasets')
-      .selectAll()
-      .where('workspaceId', '=', workspaceId)
-      .orderBy('createdAt', 'desc')
-      .execute();
-    return rows.map(fromRow);
+  list(workspaceId: string): Promise<Dataset[]> {
+    return this.repository.list(workspaceId);
   }
 
   async get(workspaceId: string, id: string): Promise<Dataset> {
-    const row = await this.db
-      .selectFrom('ft_datasets')
-      .selectAll()
-      .where('workspaceId', '=', workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw new AppError('DATASET_NOT_FOUND', 404, `dataset ${id} not found`);
-    return fromRow(row);
+    const dataset = await this.repository.find(workspaceId, id);
+    if (!dataset) throw new AppError('DATASET_NOT_FOUND', 404, `dataset ${id} not found`);
+    return dataset;
   }
 
   /** Renames, describes, or re-splits; what the examples are cannot change (create another dataset). */
@@ -167,58 +149,25 @@ export class DatasetService {
   ): Promise<Dataset> {
     const dataset = await this.get(workspaceId, id);
     const next = { ...dataset, ...patch, updatedAt: new Date().toISOString() };
-    await this.db.transaction().execute(async (trx) => {
-      if (patch.validationSplit !== undefined && patch.validationSplit !== dataset.validationSplit) {
-        for (const split of ['train', 'validation'] as const) {
-          const positions = Array.from({ length: dataset.exampleCount }, (_, p) => p).filter(
-            (p) => splitOf(p, patch.validationSplit!) === split,
-          );
-          for (let start = 0; start < positions.length; start += INSERT_CHUNK)
-            await trx
-              .updateTable('ft_examples')
-              .set({ split })
-              .where('datasetId', '=', id)
-              .where('position', 'in', positions.slice(start, start + INSERT_CHUNK))
-              .execute();
-          if (split === 'validation') next.validationCount = positions.length;
-          else next.trainCount = positions.length;
-        }
+    const moves: { split: Split; positions: number[] }[] = [];
+    if (patch.validationSplit !== undefined && patch.validationSplit !== dataset.validationSplit) {
+      for (const split of ['train', 'validation'] as const) {
+        const positions = Array.from({ length: dataset.exampleCount }, (_, p) => p).filter(
+          (p) => splitOf(p, patch.validationSplit!) === split,
+        );
+        moves.push({ split, positions });
+        if (split === 'validation') next.validationCount = positions.length;
+        else next.trainCount = positions.length;
       }
-      await trx
-        .updateTable('ft_datasets')
-        .set({
-          name: next.name,
-          description: next.description,
-          validationSplit: next.validationSplit,
-          trainCount: next.trainCount,
-          validationCount: next.validationCount,
-          updatedAt: next.updatedAt,
-        })
-        .where('workspaceId', '=', workspaceId)
-        .where('id', '=', id)
-        .execute();
-    });
+    }
+    await this.repository.update(next, moves);
     return next;
   }
 
   /** The jobs that trained, or are training, on a dataset: its usage. */
-  async usage(
-    workspaceId: string,
-    id: string,
-  ): Promise<{ jobId: string; name: string; status: string; createdAt: string }[]> {
-    const rows = await this.db
-      .selectFrom('ft_jobs')
-      .select(['id', 'name', 'status', 'createdAt'])
-      .where('workspaceId', '=', workspaceId)
-      .where('datasetId', '=', id)
-      .orderBy('createdAt', 'desc')
-      .execute();
-    return rows.map((row) => ({
-      jobId: row.id,
-      name: row.name,
-      status: row.status,
-      createdAt: row.createdAt,
-    }));
+  async usage(workspaceId: string, id: string): Promise<DatasetUsage[]> {
+    await this.get(workspaceId, id);
+    return this.jobsUsing(workspaceId, id);
   }
 
   /** Refused while a job still needs the examples; finished jobs keep their results without them. */
@@ -234,11 +183,7 @@ export class DatasetService {
         `the dataset is used by ${active.length} unfinished job(s): ${active.map((job) => job.jobId).join(', ')}`,
       );
     }
-    await this.db
-      .deleteFrom('ft_datasets')
-      .where('workspaceId', '=', workspaceId)
-      .where('id', '=', id)
-      .execute();
+    await this.repository.delete(workspaceId, id);
   }
 
   async examples(
@@ -247,19 +192,7 @@ export class DatasetService {
     options: { split?: 'train' | 'validation'; offset?: number; limit?: number } = {},
   ): Promise<{ position: number; split: string; tokens: number; example: AnyExample }[]> {
     await this.get(workspaceId, id);
-    let query = this.db.selectFrom('ft_examples').selectAll().where('datasetId', '=', id);
-    if (options.split) query = query.where('split', '=', options.split);
-    const rows = await query
-      .orderBy('position')
-      .offset(options.offset ?? 0)
-      .limit(options.limit ?? 1_000_000)
-      .execute();
-    return rows.map((row) => ({
-      position: Number(row.position),
-      split: String(row.split),
-      tokens: Number(row.tokens),
-      example: readJson<AnyExample>(row.example, {} as AnyExample),
-    }));
+    return this.repository.examples(id, options);
   }
 
   /** The dataset as the provider's JSONL. */
@@ -345,31 +278,4 @@ async function measure(
 function splitOf(position: number, validationShare: number): 'train' | 'validation' {
   const hash = createHash('sha1').update(`split:${position}`).digest().readUInt32BE(0);
   return hash / 0xffffffff < validationShare ? 'validation' : 'train';
-}
-
-function toRow(dataset: Dataset) {
-  return {
-    ...dataset,
-    filters: writeJson(dataset.filters),
-    quality: JSON.stringify(dataset.quality),
-    providerChecks: JSON.stringify(dataset.providerChecks),
-  };
-}
-
-function fromRow(row: Record<string, unknown>): Dataset {
-  return {
-    ...(row as unknown as Dataset),
-    filters: readJson<WorkspaceFilters | null>(row.filters, null),
-    quality: readJson<QualityReport>(row.quality, {
-      score: 0,
-      issues: [],
-      tokens: { total: 0, mean: 0, p95: 0, max: 0 },
-    }),
-    providerChecks: readJson<ProviderCheck[]>(row.providerChecks, []),
-    validationSplit: Number(row.validationSplit),
-    exampleCount: Number(row.exampleCount),
-    trainCount: Number(row.trainCount),
-    validationCount: Number(row.validationCount),
-    tokenCount: Number(row.tokenCount),
-  };
 }

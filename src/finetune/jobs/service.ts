@@ -1,102 +1,22 @@
-// Fine-tuning jobs: validated at creation (answering in milliseconds: the work happens in a worker), then a
-// state machine in the database — created → validating → queued → running → succeeded | failed | cancelled,
-// and for deployment not_deployed → deploying → deployed | failed. Workers claim jobs with a lease, so a job
-// whose worker died is picked up again; metrics are stored as a time series.
+// Fine-tuning jobs: every check a caller can get wrong happens at creation (answering in milliseconds: the work
+// happens in a worker, which claims jobs from the repository's lease queue); listing, cancelling, statistics
+// and deployment of finished jobs.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import { z } from 'zod';
-import type { ModelRegistry } from '../../ai/registry.ts';
-import { readJson, writeJson } from '../../platform/db/json-column.ts';
 import { AppError } from '../../platform/errors.ts';
-import { findBaseModel, findMethod, type MethodName, type ProviderName } from '../catalog.ts';
-import { workspaceFiltersSchema } from '../datasets/builders.ts';
-import { datasetTypes } from '../datasets/examples.ts';
+import { findBaseModel, findMethod, type ProviderName } from '../catalog.ts';
 import type { Dataset, DatasetService } from '../datasets/service.ts';
-import type { ProviderRun, TrainingProvider } from '../providers/provider.ts';
+import type { TrainingProvider } from '../providers/provider.ts';
+import type { JobDeployer } from './deployer.ts';
 import { type Estimate, estimateRun, type PriceConfig } from './estimate.ts';
-
-export type JobStatus =
-  | 'created'
-  | 'validating'
-  | 'queued'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
-export type DeployStatus = 'not_deployed' | 'deploying' | 'deployed' | 'failed';
-export const terminalStatuses: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
-
-export const hyperparametersSchema = z
-  .object({
-    epochs: z.number().int().min(1).max(20).default(3),
-    batchSize: z.number().int().min(1).max(512).default(4),
-    learningRate: z.number().gt(0).max(1).default(0.0001),
-    loraRank: z
-      .union([z.literal(4), z.literal(8), z.literal(16), z.literal(32), z.literal(64), z.literal(128)])
-      .optional(),
-    loraAlpha: z.number().int().min(1).max(512).optional(),
-    loraDropout: z.number().min(0).max(0.5).optional(),
-  })
-  .strict();
-export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
-
-export const jobTrainingDataSchema = z
-  .object({
-    source: z.literal('workspace'),
-    type: z.enum(datasetTypes).default('instruction'),
-    filters: workspaceFiltersSchema.default({}),
-  })
-  .strict();
-
-export interface JobInput {
-  name: string;
-  baseModel: string;
-  method: MethodName;
-  provider: ProviderName;
-  datasetId?: string;
-  trainingData?: z.infer<typeof jobTrainingDataSchema>;
-  hyperparameters: Hyperparameters;
-}
-
-export type Job = {
-  id: string;
-  workspaceId: string;
-  name: string;
-  baseModel: string;
-  method: MethodName;
-  provider: ProviderName;
-  datasetId: string | null;
-  trainingData: NonNullable<JobInput['trainingData']> | null;
-  hyperparameters: Hyperparameters;
-  status: JobStatus;
-  deployStatus: DeployStatus;
-  simulated: boolean;
-  progress: number;
-  step: number;
-  totalSteps: number;
-  estimate: Estimate | null;
-  result: Record<string, unknown> | null;
-  deployment: Record<string, unknown> | null;
-  /** A hosted run's handles at the provider (file ids, job id, last status), once it has them. */
-  providerRun: ProviderRun | null;
-  error: string | null;
-  cancelRequested: boolean;
-  createdBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-};
-
-export type Metric = {
-  step: number;
-  epoch: number;
-  loss: number | null;
-  evalLoss: number | null;
-  learningRate: number | null;
-  accuracy: number | null;
-  at: string;
-};
+import {
+  type Hyperparameters,
+  type Job,
+  type JobInput,
+  type JobStatus,
+  type Metric,
+  terminalStatuses,
+} from './job.ts';
+import type { JobRepository } from './repository.ts';
 
 export interface ProviderAvailability {
   /** Why a provider cannot take jobs here, or undefined when it can. */
@@ -107,13 +27,11 @@ export interface ProviderAvailability {
 
 export class JobService {
   constructor(
-    // biome-ignore lint/suspicious/noExplicitAny: the fine-tuning tables are outside the CRM schema types
-    private readonly db: Kysely<any>,
+    private readonly repository: JobRepository,
     private readonly datasets: DatasetService,
     private readonly prices: PriceConfig,
-    private readonly providers: ProviderAvailability,
-    /** Where deployed models are registered for the agents to find. */
-    private readonly registry: Pick<ModelRegistry, 'register'>,
+    private readonly providers: Pick<ProviderAvailability, 'unavailable'>,
+    private readonly deployer: Pick<JobDeployer, 'deploy'>,
     /** Told of each new job (to queue it for the workers). */
     private readonly onCreated: (jobId: string) => void = () => {},
   ) {}
@@ -203,7 +121,7 @@ export class JobService {
       startedAt: null,
       finishedAt: null,
     };
-    await this.db.insertInto('ft_jobs').values(toRow(job)).execute();
+    await this.repository.insert(job);
     this.onCreated(job.id);
     return job;
   }
@@ -220,40 +138,18 @@ export class JobService {
     return estimateRun(model, method, input.provider, trainSplitTokens(dataset), input.epochs, this.prices);
   }
 
-  async list(workspaceId: string, filter: { status?: JobStatus } = {}): Promise<Job[]> {
-    let query = this.db.selectFrom('ft_jobs').selectAll().where('workspaceId', '=', workspaceId);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    return (await query.orderBy('createdAt', 'desc').limit(500).execute()).map(fromRow);
+  list(workspaceId: string, filter: { status?: JobStatus } = {}): Promise<Job[]> {
+    return this.repository.list(workspaceId, filter);
   }
 
   async get(workspaceId: string, id: string): Promise<Job> {
-    const row = await this.db
-      .selectFrom('ft_jobs')
-      .selectAll()
-      .where('workspaceId', '=', workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw new AppError('JOB_NOT_FOUND', 404, `fine-tuning job ${id} not found`);
-    return fromRow(row);
+    const job = await this.repository.find(workspaceId, id);
+    if (!job) throw new AppError('JOB_NOT_FOUND', 404, `fine-tuning job ${id} not found`);
+    return job;
   }
 
-  async metrics(jobId: string, afterStep = -1): Promise<Metric[]> {
-    const rows = await this.db
-      .selectFrom('ft_job_metrics')
-      .selectAll()
-      .where('jobId', '=', jobId)
-      .where('step', '>', afterStep)
-      .orderBy('step')
-      .execute();
-    return rows.map((row) => ({
-      step: Number(row.step),
-      epoch: Number(row.epoch),
-      loss: row.loss === null ? null : Number(row.loss),
-      evalLoss: row.evalLoss === null ? null : Number(row.evalLoss),
-      learningRate: row.learningRate === null ? null : Number(row.learningRate),
-      accuracy: row.accuracy === null ? null : Number(row.accuracy),
-      at: String(row.at),
-    }));
+  metrics(jobId: string, afterStep = -1): Promise<Metric[]> {
+    return this.repository.metrics(jobId, afterStep);
   }
 
   /** Waiting jobs stop at once; a running one is asked to stop and its worker ends it at the next step. */
@@ -262,17 +158,7 @@ export class JobService {
     if (terminalStatuses.includes(job.status)) {
       throw new AppError('JOB_FINISHED', 409, `the job is already ${job.status}`);
     }
-    const now = new Date().toISOString();
-    const waiting = job.status === 'created' || job.status === 'queued';
-    await this.db
-      .updateTable('ft_jobs')
-      .set(
-        waiting
-          ? { status: 'cancelled', finishedAt: now, updatedAt: now }
-          : { cancelRequested: 1, updatedAt: now },
-      )
-      .where('id', '=', id)
-      .execute();
+    await this.repository.cancel(id, job.status === 'created' || job.status === 'queued');
     return this.get(workspaceId, id);
   }
 
@@ -294,99 +180,7 @@ export class JobService {
     };
   }
 
-  // --- used by the worker ---
-
-  /**
-   * Claims one job that needs work (this one, when `onlyId` is given): waiting, or left behind by a worker
-   * whose lease ran out. The conditional update makes the claim exclusive across the cluster.
-   */
-  async claim(owner: string, leaseMs: number, onlyId?: string): Promise<Job | undefined> {
-    const now = new Date().toISOString();
-    let query = this.db
-      .selectFrom('ft_jobs')
-      .select(['id', 'status', 'leaseExpiresAt'])
-      .where((eb) =>
-        eb.or([
-          eb('status', 'in', ['created', 'queued']),
-          eb.and([eb('status', 'in', ['validating', 'running']), eb('leaseExpiresAt', '<', now)]),
-        ]),
-      );
-    if (onlyId) query = query.where('id', '=', onlyId);
-    const candidates = await query.orderBy('createdAt').limit(5).execute();
-    for (const candidate of candidates) {
-      const claimed = await this.db
-        .updateTable('ft_jobs')
-        .set({
-          leaseOwner: owner,
-          leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
-          updatedAt: now,
-        })
-        .where('id', '=', candidate.id)
-        .where('status', '=', candidate.status)
-        .where((eb) =>
-          candidate.leaseExpiresAt === null
-            ? eb('leaseExpiresAt', 'is', null)
-            : eb('leaseExpiresAt', '=', candidate.leaseExpiresAt),
-        )
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 1) {
-        const row = await this.db
-          .selectFrom('ft_jobs')
-          .selectAll()
-          .where('id', '=', candidate.id)
-          .executeTakeFirstOrThrow();
-        return fromRow(row);
-      }
-    }
-    return undefined;
-  }
-
-  /** Writes the worker's view of a job; false when the lease was lost (another worker took over). */
-  async update(
-    id: string,
-    owner: string,
-    leaseMs: number,
-    patch: Partial<Job>,
-  ): Promise<{ held: boolean; cancelRequested: boolean }> {
-    const now = new Date().toISOString();
-    // One statement per training step: the write, and whether a cancel arrived, come back together.
-    const row = await this.db
-      .updateTable('ft_jobs')
-      .set({
-        ...toRow(patch as Job, true),
-        leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
-        updatedAt: now,
-      })
-      .where('id', '=', id)
-      .where('leaseOwner', '=', owner)
-      .returning('cancelRequested')
-      .executeTakeFirst();
-    return { held: row !== undefined, cancelRequested: Number(row?.cancelRequested ?? 0) === 1 };
-  }
-
-  /** Gives a job back at shutdown, so another worker resumes it at once instead of after the lease. */
-  async release(id: string, owner: string): Promise<void> {
-    await this.db
-      .updateTable('ft_jobs')
-      .set({ leaseExpiresAt: new Date(0).toISOString() })
-      .where('id', '=', id)
-      .where('leaseOwner', '=', owner)
-      .execute();
-  }
-
-  async recordMetric(jobId: string, metric: Metric): Promise<void> {
-    await this.db
-      .insertInto('ft_job_metrics')
-      .values({ jobId, ...metric })
-      .onConflict((oc) => oc.columns(['jobId', 'step']).doUpdateSet({ ...metric }))
-      .execute();
-  }
-
-  /**
-   * Deploys a finished job: a local classifier becomes a scoring model of the workspace; a hosted model
-   * becomes the workspace's chat model for the agents (on Together through a dedicated endpoint); a
-   * simulated job is recorded as deployed but serves nothing, and says so.
-   */
+  /** Deploys a finished job (see JobDeployer). */
   async deploy(workspaceId: string, id: string): Promise<Job> {
     const job = await this.get(workspaceId, id);
     if (job.status !== 'succeeded')
@@ -397,119 +191,12 @@ export class JobService {
       );
     if (job.deployStatus === 'deployed')
       throw new AppError('JOB_ALREADY_DEPLOYED', 409, 'the job is already deployed');
-    await this.setDeployment(workspaceId, id, 'deploying', null);
-    const deployedAt = new Date().toISOString();
-    const result = job.result ?? {};
-    const hosted = this.providers.hosted(job.provider);
-    if (hosted) {
-      try {
-        const served = await hosted.deploy(String(result.modelName), job.name);
-        const deployment = { kind: 'chat-model', provider: job.provider, ...served, deployedAt };
-        await this.registry.register(workspaceId, {
-          id,
-          kind: 'chat',
-          task: null,
-          name: String(result.modelName ?? job.name),
-          source: 'fine-tuning',
-          spec: {
-            provider: job.provider,
-            protocol: served.protocol,
-            baseUrl: served.baseUrl,
-            model: served.model,
-          },
-        });
-        await this.setDeployment(workspaceId, id, 'deployed', deployment);
-      } catch (error) {
-        await this.setDeployment(workspaceId, id, 'failed', { error: (error as Error).message });
-        throw new AppError(
-          'DEPLOY_FAILED',
-          502,
-          `${job.provider} refused the deployment: ${(error as Error).message}`,
-        );
-      }
-      return this.get(workspaceId, id);
-    }
-    const deployment =
-      job.provider === 'local'
-        ? {
-            kind: 'scoring-model',
-            modelName: result.modelName,
-            artifact: result.artifact,
-            labels: result.labels,
-            valAccuracy: result.valAccuracy,
-            deployedAt,
-          }
-        : {
-            kind: 'simulated',
-            simulated: true,
-            modelName: result.modelName,
-            deployedAt,
-            note: 'a simulated job trained no model; nothing serves requests',
-          };
-    const labels = result.labels as string[] | undefined;
-    if (job.provider === 'local' && labels && typeof result.artifact === 'string') {
-      await this.registry.register(workspaceId, {
-        id,
-        kind: 'classifier',
-        // A classifier that learnt converted vs. unqualified leads scores leads for the agents.
-        task: labels.includes('converted') ? 'lead-conversion' : null,
-        name: String(result.modelName ?? job.name),
-        source: 'fine-tuning',
-        spec: { artifact: result.artifact, labels },
-      });
-    }
-    await this.setDeployment(workspaceId, id, 'deployed', deployment);
+    await this.deployer.deploy(job);
     return this.get(workspaceId, id);
-  }
-
-  async setDeployment(
-    workspaceId: string,
-    id: string,
-    deployStatus: DeployStatus,
-    deployment: Record<string, unknown> | null,
-  ) {
-    await this.db
-      .updateTable('ft_jobs')
-      .set({ deployStatus, deployment: writeJson(deployment), updatedAt: new Date().toISOString() })
-      .where('workspaceId', '=', workspaceId)
-      .where('id', '=', id)
-      .execute();
   }
 }
 
 /** Tokens in the dataset's training split (its share of the examples' real token count). */
 function trainSplitTokens(dataset: Dataset): number {
   return Math.round((dataset.tokenCount * dataset.trainCount) / Math.max(1, dataset.exampleCount));
-}
-
-const JSON_FIELDS = [
-  'trainingData',
-  'hyperparameters',
-  'estimate',
-  'result',
-  'deployment',
-  'providerRun',
-] as const;
-
-function toRow(job: Partial<Job>, partial = false): Record<string, unknown> {
-  const row: Record<string, unknown> = { ...job };
-  for (const field of JSON_FIELDS) if (field in job || !partial) row[field] = writeJson(job[field]);
-  if ('simulated' in job) row.simulated = job.simulated ? 1 : 0;
-  if ('cancelRequested' in job) row.cancelRequested = job.cancelRequested ? 1 : 0;
-  return row;
-}
-
-function fromRow(row: Record<string, unknown>): Job {
-  const job = { ...row } as Record<string, unknown>;
-  for (const field of JSON_FIELDS) job[field] = readJson(row[field], null);
-  delete job.leaseOwner;
-  delete job.leaseExpiresAt;
-  return {
-    ...(job as unknown as Job),
-    simulated: Number(row.simulated) === 1,
-    cancelRequested: Number(row.cancelRequested) === 1,
-    progress: Number(row.progress),
-    step: Number(row.step),
-    totalSteps: Number(row.totalSteps),
-  };
 }

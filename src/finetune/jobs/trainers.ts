@@ -8,7 +8,7 @@ import { createLocalEmbedder } from '../../ai/embedders/local.ts';
 import { type ClassifierArtifact, softmax, standardise } from '../../ai/scoring/text-classifier.ts';
 import type { AnyExample, DatasetType } from '../datasets/examples.ts';
 import type { ProviderRun } from '../providers/provider.ts';
-import type { Job, Metric } from './service.ts';
+import type { Job, Metric } from './job.ts';
 
 export interface TrainingContext {
   job: Job;

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../platform/logger.ts';
 import type { ProviderName } from '../catalog.ts';
 import type { DatasetService } from '../datasets/service.ts';
-import type { Job, JobService, Metric } from './service.ts';
+import type { Job, Metric } from './job.ts';
+import type { JobRepository } from './repository.ts';
+import type { JobService } from './service.ts';
 import { StopTraining, type Trainer } from './trainers.ts';
 
 export interface WorkerOptions {
@@ -25,6 +27,8 @@ export class JobWorker {
 
   constructor(
     private readonly jobs: JobService,
+    /** The lease queue and the metrics table. */
+    private readonly queue: JobRepository,
     private readonly datasets: DatasetService,
     private readonly trainers: Partial<Record<ProviderName, Trainer>>,
     private readonly log: Logger,
@@ -54,7 +58,7 @@ export class JobWorker {
     if (this.current || this.stopping) return this.current;
     this.current = (async () => {
       try {
-        const job = await this.jobs.claim(this.id, this.options.leaseMs, onlyId);
+        const job = await this.queue.claim(this.id, this.options.leaseMs, onlyId);
         // A claimed job already past queued was left by a worker that stopped or died.
         if (job && (job.status === 'running' || job.status === 'validating')) this.options.onRetry?.();
         if (job) await this.process(job);
@@ -68,7 +72,7 @@ export class JobWorker {
   }
 
   private async write(job: Job, patch: Partial<Job>) {
-    return this.jobs.update(job.id, this.id, this.options.leaseMs, patch);
+    return this.queue.update(job.id, this.id, this.options.leaseMs, patch);
   }
 
   private async process(claimed: Job): Promise<void> {
@@ -83,7 +87,7 @@ export class JobWorker {
       await this.write(job, { status: 'running', startedAt: job.startedAt ?? new Date().toISOString() });
       const dataset = await this.datasets.get(job.workspaceId, job.datasetId!);
       const examples = await this.datasets.examples(job.workspaceId, job.datasetId!);
-      const recorded = await this.jobs.metrics(job.id);
+      const recorded = await this.queue.metrics(job.id);
       const result = await trainer.run({
         job,
         type: dataset.type,
@@ -93,7 +97,7 @@ export class JobWorker {
         artifactDirectory: this.options.artifactDirectory,
         report: async (step, totalSteps, metric) => {
           if (metric)
-            await this.jobs.recordMetric(job.id, { ...metric, at: new Date().toISOString() } as Metric);
+            await this.queue.recordMetric(job.id, { ...metric, at: new Date().toISOString() } as Metric);
           const { held, cancelRequested } = await this.write(job, {
             step,
             totalSteps,
@@ -119,7 +123,7 @@ export class JobWorker {
         // Stopping for shutdown leaves the job to the next worker; a cancel ends it.
         if (latest.cancelRequested)
           await this.write(job, { status: 'cancelled', finishedAt: new Date().toISOString() });
-        else await this.jobs.release(job.id, this.id);
+        else await this.queue.release(job.id, this.id);
         return;
       }
       this.log.warn({ jobId: job.id, err: error }, 'fine-tuning job failed');

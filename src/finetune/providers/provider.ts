@@ -5,7 +5,7 @@ import { requestJson } from '../../platform/json-client.ts';
 import { traced } from '../../platform/observability/tracing.ts';
 import type { MethodName } from '../catalog.ts';
 import type { ExportFormat } from '../datasets/examples.ts';
-import type { Hyperparameters } from '../jobs/service.ts';
+import type { Hyperparameters } from '../jobs/job.ts';
 
 export type HostedProviderName = 'together' | 'openai' | 'replicate';
 

@@ -1,4 +1,5 @@
 // The few column types that differ between SQLite and PostgreSQL, named once for migrations.
+import type { ColumnType } from 'kysely';
 import type { Engine } from './database.ts';
 
 export function columnTypes(engine: Engine) {
@@ -11,3 +12,9 @@ export function columnTypes(engine: Engine) {
     double: postgres ? 'double precision' : 'real',
   } as const;
 }
+
+/**
+ * A JSON column as the query builder sees it: written as JSON text (see json-column.ts), read back parsed
+ * (PostgreSQL jsonb) or as text (SQLite), so reads go through readJson.
+ */
+export type JsonColumn = ColumnType<unknown, string | null, string | null>;

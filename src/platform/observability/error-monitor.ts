@@ -3,7 +3,7 @@
 // stored as events (code, route, message, request id — never bodies, tokens or record contents). Rows older
 // than a day are pruned.
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { Logger } from '../logger.ts';
 
 export interface RequestOutcome {
@@ -46,15 +46,14 @@ const MAX_EVENTS_PER_FLUSH = 20_000;
 
 export class ErrorMonitor {
   private buckets = new Map<string, Bucket>();
-  private events: Record<string, unknown>[] = [];
+  private events: Insertable<MonitoringTables['errorEvents']>[] = [];
   private droppedEvents = 0;
   private readonly timer: NodeJS.Timeout;
   private lastPrune = 0;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    // biome-ignore lint/suspicious/noExplicitAny: the monitoring tables are outside the CRM schema types
-    private readonly db: Kysely<any>,
+    private readonly db: Kysely<MonitoringTables>,
     private readonly log: Logger,
     flushMs = 5000,
   ) {
@@ -110,7 +109,7 @@ export class ErrorMonitor {
     this.events = [];
     if (buckets.length > 0) {
       await this.db
-        .insertInto('request_minutes')
+        .insertInto('requestMinutes')
         .values(buckets)
         .onConflict((oc) =>
           oc.columns(['workspaceId', 'minute']).doUpdateSet({
@@ -125,7 +124,7 @@ export class ErrorMonitor {
     // (about 3,640 events) and the whole batch was lost.
     for (let start = 0; start < events.length; start += EVENT_INSERT_CHUNK) {
       await this.db
-        .insertInto('error_events')
+        .insertInto('errorEvents')
         .values(events.slice(start, start + EVENT_INSERT_CHUNK))
         .execute();
     }
@@ -139,8 +138,8 @@ export class ErrorMonitor {
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
       const dayAgo = new Date(Date.now() - WINDOWS['24h'] - 60_000).toISOString();
-      await this.db.deleteFrom('request_minutes').where('minute', '<', dayAgo).execute();
-      await this.db.deleteFrom('error_events').where('at', '<', dayAgo).execute();
+      await this.db.deleteFrom('requestMinutes').where('minute', '<', dayAgo).execute();
+      await this.db.deleteFrom('errorEvents').where('at', '<', dayAgo).execute();
     }
   }
 
@@ -150,7 +149,7 @@ export class ErrorMonitor {
     const now = Date.now();
     const since = new Date(now - WINDOWS['24h']).toISOString();
     let minutes = this.db
-      .selectFrom('request_minutes')
+      .selectFrom('requestMinutes')
       .select(['minute', 'requests', 'clientErrors', 'serverErrors'])
       .where('minute', '>=', since);
     if (workspaceId !== null) minutes = minutes.where('workspaceId', '=', workspaceId);
@@ -174,7 +173,7 @@ export class ErrorMonitor {
       };
     }
     let recent = this.db
-      .selectFrom('error_events')
+      .selectFrom('errorEvents')
       .select(['at', 'workspaceId', 'method', 'route', 'status', 'code', 'message', 'requestId'])
       .where('at', '>=', since);
     if (workspaceId !== null) recent = recent.where('workspaceId', '=', workspaceId);
@@ -194,3 +193,5 @@ export class ErrorMonitor {
     await this.flush();
   }
 }
+
+import type { MonitoringTables } from './tables.ts';

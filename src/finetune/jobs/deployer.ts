@@ -1,0 +1,90 @@
+// Deployment of a finished job: a local classifier becomes a scoring model of the workspace; a hosted model
+// becomes the workspace's chat model for the agents (on Together through a dedicated endpoint); a simulated job
+// is recorded as deployed but serves nothing, and says so. What serves is registered in the model registry.
+import type { ModelRegistry } from '../../ai/registry.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { ProviderName } from '../catalog.ts';
+import type { TrainingProvider } from '../providers/provider.ts';
+import type { Job } from './job.ts';
+import type { JobRepository } from './repository.ts';
+
+export class JobDeployer {
+  constructor(
+    private readonly repository: JobRepository,
+    /** The adapter of a configured hosted provider. */
+    private readonly hosted: (provider: ProviderName) => TrainingProvider | undefined,
+    /** Where deployed models are registered for the agents to find. */
+    private readonly registry: Pick<ModelRegistry, 'register'>,
+  ) {}
+
+  /**
+   * Deploys a finished job: a local classifier becomes a scoring model of the workspace; a hosted model
+   * becomes the workspace's chat model for the agents (on Together through a dedicated endpoint); a
+   * simulated job is recorded as deployed but serves nothing, and says so.
+   */
+  async deploy(job: Job): Promise<void> {
+    const { workspaceId, id } = job;
+    await this.repository.setDeployment(workspaceId, id, 'deploying', null);
+    const deployedAt = new Date().toISOString();
+    const result = job.result ?? {};
+    const hosted = this.hosted(job.provider);
+    if (hosted) {
+      try {
+        const served = await hosted.deploy(String(result.modelName), job.name);
+        const deployment = { kind: 'chat-model', provider: job.provider, ...served, deployedAt };
+        await this.registry.register(workspaceId, {
+          id,
+          kind: 'chat',
+          task: null,
+          name: String(result.modelName ?? job.name),
+          source: 'fine-tuning',
+          spec: {
+            provider: job.provider,
+            protocol: served.protocol,
+            baseUrl: served.baseUrl,
+            model: served.model,
+          },
+        });
+        await this.repository.setDeployment(workspaceId, id, 'deployed', deployment);
+      } catch (error) {
+        await this.repository.setDeployment(workspaceId, id, 'failed', { error: (error as Error).message });
+        throw new AppError(
+          'DEPLOY_FAILED',
+          502,
+          `${job.provider} refused the deployment: ${(error as Error).message}`,
+        );
+      }
+      return;
+    }
+    const deployment =
+      job.provider === 'local'
+        ? {
+            kind: 'scoring-model',
+            modelName: result.modelName,
+            artifact: result.artifact,
+            labels: result.labels,
+            valAccuracy: result.valAccuracy,
+            deployedAt,
+          }
+        : {
+            kind: 'simulated',
+            simulated: true,
+            modelName: result.modelName,
+            deployedAt,
+            note: 'a simulated job trained no model; nothing serves requests',
+          };
+    const labels = result.labels as string[] | undefined;
+    if (job.provider === 'local' && labels && typeof result.artifact === 'string') {
+      await this.registry.register(workspaceId, {
+        id,
+        kind: 'classifier',
+        // A classifier that learnt converted vs. unqualified leads scores leads for the agents.
+        task: labels.includes('converted') ? 'lead-conversion' : null,
+        name: String(result.modelName ?? job.name),
+        source: 'fine-tuning',
+        spec: { artifact: result.artifact, labels },
+      });
+    }
+    await this.repository.setDeployment(workspaceId, id, 'deployed', deployment);
+  }
+}
