@@ -1,6 +1,6 @@
 // The one place that knows every module: builds the platform, the HTTP server and registers modules.
 
-import { consumeWorkflows, createAgents, registerAgentModule } from './agents/index.ts';
+import { createAgents, registerAgentModule } from './agents/index.ts';
 import { createAi } from './ai/index.ts';
 import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
@@ -24,8 +24,7 @@ export async function buildApp(config: Config, log?: Logger) {
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);
-  registerAgentModule(app, agents, platform.queues);
-  if (platform.queues && config.jobs.run) consumeWorkflows(agents, platform.queues);
+  registerAgentModule(app, agents);
   registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
   registerCacheRoutes(app, platform.cache, entityTypeNames);
   registerMonitoringRoutes(app, platform);

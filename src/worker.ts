@@ -3,7 +3,7 @@
 // makes each run once even when a queue message is delivered twice, and polling finds any left behind. Run any number;
 // they share the work. SIGTERM finishes the jobs in hand (a training run is handed back at its next step).
 
-import { consumeWorkflows, createAgents } from './agents/index.ts';
+import { createAgents } from './agents/index.ts';
 import { createAi } from './ai/index.ts';
 import type { Config } from './config.ts';
 import { createCrm } from './crm/index.ts';
@@ -22,10 +22,8 @@ export async function startWorker(config: Config) {
   const ai = await createAi(platform);
   const vector = await createVector(platform, crm, ai, { repair: false });
   const fineTuning = createFineTuning(platform, crm, ai.registry);
-  if (platform.queues) {
-    const agents = createAgents(platform, crm, vector, ai.registry);
-    consumeWorkflows(agents, platform.queues);
-  }
+  // Creating the agents registers their workflow consumer (RUN_JOBS is on in a worker).
+  if (platform.queue.shared) createAgents(platform, crm, vector, ai.registry);
   platform.log.info(
     { queue: config.jobs.queue, indexing: config.jobs.queue === 'redis', fineTuning: true },
     config.jobs.queue === 'redis'

@@ -6,7 +6,7 @@ import type { ChatModel } from '../ai/chat/index.ts';
 import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
-import type { JobQueues } from '../platform/queue/job-queues.ts';
+import { reportQueueDepth } from '../platform/queue/job-queue.ts';
 import type { Vector } from '../vector/index.ts';
 import { AgentHistory } from './history.ts';
 import { ScoringModels } from './learning/scoring-models.ts';
@@ -14,11 +14,13 @@ import { ModelEngine } from './model/model-engine.ts';
 import { AgentOrchestrator, type Caller, type WorkflowStep } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
 import type { AgentTables } from './tables.ts';
+import { WORKFLOW_QUEUE, WorkflowJobs } from './workflow-jobs.ts';
 
 export interface Agents {
   orchestrator: AgentOrchestrator;
   history: AgentHistory;
   models: ScoringModels;
+  workflowJobs: WorkflowJobs;
 }
 
 export function createAgents(platform: Platform, crm: Crm, vector: Vector, registry: ModelRegistry): Agents {
@@ -56,18 +58,13 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
       if (task.costUsd) metrics.modelCost.inc({ engine: task.engine }, task.costUsd);
     },
   );
-  return { orchestrator, history, models };
+  const workflowJobs = new WorkflowJobs(platform.queue, orchestrator);
+  reportQueueDepth(platform.queue, platform.metrics, [WORKFLOW_QUEUE]);
+  // A shared queue's jobs run where RUN_JOBS says (workers); the in-process queue's here.
+  if (!platform.queue.shared || platform.config.jobs.run) workflowJobs.consume();
+  return { orchestrator, history, models, workflowJobs };
 }
 
-export function registerAgentModule(app: FastifyInstance, agents: Agents, queues?: JobQueues): void {
-  registerAgentRoutes(app, agents.orchestrator, agents.history, queues);
-}
-
-/** Runs queued workflows in this process (a worker). */
-export function consumeWorkflows(agents: Agents, queues: JobQueues): void {
-  queues.process<{ caller: Caller; steps: WorkflowStep[] }>(
-    'workflows',
-    (job) => agents.orchestrator.workflow(job.data.caller, job.data.steps),
-    2,
-  );
+export function registerAgentModule(app: FastifyInstance, agents: Agents): void {
+  registerAgentRoutes(app, agents.orchestrator, agents.history, agents.workflowJobs);
 }

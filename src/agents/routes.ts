@@ -6,11 +6,11 @@ import { recordIdSchema } from '../crm/records/entity-types.ts';
 import { AppError } from '../platform/errors.ts';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
-import type { JobQueues } from '../platform/queue/job-queues.ts';
 import { isoTimestamp } from '../platform/timestamps.ts';
 import { type AgentName, agentNames } from './agent.ts';
 import type { AgentHistory, HistoryQuery } from './history.ts';
 import { type AgentOrchestrator, agents, type Caller } from './orchestrator.ts';
+import type { WorkflowJobs } from './workflow-jobs.ts';
 
 const tags = ['agents'];
 const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
@@ -37,7 +37,7 @@ const stepSchema = z
 const workflowBody = z
   .object({
     workflow: z.array(stepSchema).min(1).max(50),
-    /** Queue it for a worker (JOB_QUEUE=redis) and answer 202 with a job to poll. */
+    /** Run it in the background and answer 202 with a job to poll (on the workers with JOB_QUEUE=redis). */
     async: z.boolean().optional(),
   })
   .strict()
@@ -54,8 +54,8 @@ export function registerAgentRoutes(
   app: FastifyInstance,
   orchestrator: AgentOrchestrator,
   history: AgentHistory,
-  /** The cluster's queues, for workflows queued with `"async": true`. */
-  queues?: JobQueues,
+  /** Workflows queued with `"async": true`. */
+  workflowJobs: WorkflowJobs,
 ): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const response = { 200: taskResult, ...errorResponses };
@@ -78,11 +78,7 @@ export function registerAgentRoutes(
       },
     },
     async (request) => {
-      const body = request.body as {
-        agent: AgentName | 'auto';
-        task?: string;
-        input: Record<string, unknown>;
-      };
+      const body = request.body;
       return orchestrator.run(caller(request), body.agent, body.input, body.task);
     },
   );
@@ -99,7 +95,7 @@ export function registerAgentRoutes(
         },
       },
       async (request) => {
-        const params = request.params as Record<string, string>;
+        const params = request.params;
         return orchestrator.run(caller(request), agent, { [inputKey]: params[param] });
       },
     );
@@ -164,24 +160,16 @@ export function registerAgentRoutes(
             steps: z.array(z.looseObject({ name: z.string(), agent: z.string(), status: z.string() })),
             results: z.record(z.string(), z.unknown()),
           }),
+          202: z.object({ workflowJobId: z.string(), status: z.literal('queued') }),
           ...errorResponses,
         },
       },
     },
     async (request, reply) => {
-      const body = request.body as z.infer<typeof workflowBody>;
+      const body = request.body;
       if (!body.async) return orchestrator.workflow(caller(request), body.workflow);
-      if (!queues)
-        throw new AppError(
-          'QUEUE_NOT_CONFIGURED',
-          400,
-          'queued workflows need JOB_QUEUE=redis; run it without "async"',
-        );
-      const job = await queues.add('workflows', 'workflow', {
-        caller: caller(request),
-        steps: body.workflow,
-      });
-      return reply.code(202).send({ workflowJobId: String(job.id), status: 'queued' } as never);
+      const workflowJobId = await workflowJobs.enqueue(caller(request), body.workflow);
+      return reply.code(202).send({ workflowJobId, status: 'queued' as const });
     },
   );
 
@@ -204,12 +192,9 @@ export function registerAgentRoutes(
       },
     },
     async (request) => {
-      const { jobId } = request.params as { jobId: string };
-      const job = queues ? await queues.job('workflows', jobId) : undefined;
-      // Another workspace's job looks exactly like a missing one.
-      const data = job?.data as { caller?: Caller } | undefined;
-      if (!job || data?.caller?.workspaceId !== workspaceOf(request).id)
-        throw new AppError('WORKFLOW_JOB_NOT_FOUND', 404, `queued workflow ${jobId} not found`);
+      const { jobId } = request.params;
+      const job = await workflowJobs.status(workspaceOf(request).id, jobId);
+      if (!job) throw new AppError('WORKFLOW_JOB_NOT_FOUND', 404, `queued workflow ${jobId} not found`);
       return {
         workflowJobId: jobId,
         state: job.state,
@@ -248,7 +233,7 @@ export function registerAgentRoutes(
         },
       },
     },
-    async (request) => history.list(workspaceOf(request).id, request.query as HistoryQuery),
+    async (request) => history.list(workspaceOf(request).id, request.query),
   );
 
   api.get(

@@ -20,6 +20,12 @@ import { registerFineTuningMetrics } from './metrics.ts';
 import { createHostedProviders, isHosted } from './providers/index.ts';
 import { registerFineTuningRoutes } from './routes.ts';
 
+/**
+ * Wakes a worker for a new job at once (its polling is the safety net). The job's state and lease live in the
+ * database; the queue's depth is counted from there (metrics.ts), not from the queue.
+ */
+const TRAINING_QUEUE = 'fine-tuning';
+
 export interface FineTuning {
   datasets: DatasetService;
   jobs: JobService;
@@ -52,10 +58,9 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
       (provider) => (isHosted(provider) ? hosted.providers[provider] : undefined),
       registry,
     ),
-    // With the cluster queue, a new job is a message to the workers; their polling is the safety net.
     (jobId) => {
-      platform.queues
-        ?.add('fine-tuning', 'run', { jobId })
+      platform.queue
+        .add(TRAINING_QUEUE, 'run', { jobId })
         .catch((error) =>
           platform.log.warn({ err: error, jobId }, 'could not queue a training job; workers will poll'),
         );
@@ -75,7 +80,7 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
   });
   if (config.worker) {
     worker.start();
-    platform.queues?.process<{ jobId: string }>('fine-tuning', (job) => worker.runJob(job.data.jobId), 1);
+    platform.queue.process<{ jobId: string }>(TRAINING_QUEUE, (job) => worker.runJob(job.data.jobId), 1);
   }
   return {
     datasets,

@@ -93,11 +93,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
       },
     },
     async (request, reply) => {
-      const job = await jobs.create(
-        workspaceOf(request).id,
-        request.body as JobInput,
-        principalOf(request).userId,
-      );
+      const job = await jobs.create(workspaceOf(request).id, request.body, principalOf(request).userId);
       return reply.code(201).send(job);
     },
   );
@@ -121,7 +117,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
         response: { 200: estimateSchema, ...errorResponses },
       },
     },
-    async (request) => jobs.estimate(workspaceOf(request).id, request.body as never),
+    async (request) => jobs.estimate(workspaceOf(request).id, request.body),
   );
 
   api.get(
@@ -141,7 +137,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
         response: { 200: z.object({ jobs: z.array(jobSchema) }), ...errorResponses },
       },
     },
-    async (request) => ({ jobs: await jobs.list(workspaceOf(request).id, request.query as never) }),
+    async (request) => ({ jobs: await jobs.list(workspaceOf(request).id, request.query) }),
   );
 
   api.get(
@@ -155,7 +151,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
       },
     },
     async (request) => {
-      const { jobId } = request.params as z.infer<typeof jobParams>;
+      const { jobId } = request.params;
       const job = await jobs.get(workspaceOf(request).id, jobId);
       return { ...job, metrics: await jobs.metrics(job.id) };
     },
@@ -172,7 +168,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
         schema: { summary, tags, params: jobParams, response: { 200: jobSchema, ...errorResponses } },
       },
       async (request) => {
-        const { jobId } = request.params as z.infer<typeof jobParams>;
+        const { jobId } = request.params;
         return action === 'cancel'
           ? jobs.cancel(workspaceOf(request).id, jobId)
           : jobs.deploy(workspaceOf(request).id, jobId);
@@ -208,7 +204,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
       },
     },
     async (request, reply) => {
-      const { jobId } = request.params as z.infer<typeof jobParams>;
+      const { jobId } = request.params;
       const workspaceId = workspaceOf(request).id;
       let job = await jobs.get(workspaceId, jobId);
       reply.hijack();

@@ -130,7 +130,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
     async (request, reply) => {
       const dataset = await datasets.create(
         workspaceOf(request).id,
-        request.body as DatasetInput,
+        request.body,
         principalOf(request).userId,
       );
       return reply.code(201).send(dataset);
@@ -161,7 +161,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof datasetParams>;
+      const { id } = request.params;
       const workspaceId = workspaceOf(request).id;
       const dataset = await datasets.get(workspaceId, id);
       return {
@@ -191,8 +191,8 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof datasetParams>;
-      return datasets.update(workspaceOf(request).id, id, request.body as never);
+      const { id } = request.params;
+      return datasets.update(workspaceOf(request).id, id, request.body);
     },
   );
 
@@ -208,7 +208,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
       },
     },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof datasetParams>;
+      const { id } = request.params;
       await datasets.delete(workspaceOf(request).id, id);
       return reply.code(204).send(null);
     },
@@ -232,8 +232,8 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
       },
     },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof datasetParams>;
-      const { provider, split } = request.query as { provider: ProviderName; split?: 'train' | 'validation' };
+      const { id } = request.params;
+      const { provider, split } = request.query;
       const body = await datasets.exportJsonl(workspaceOf(request).id, id, provider, split);
       return reply.type('application/x-ndjson').send(body);
     },

@@ -12,7 +12,9 @@ import { createLogger, type Logger } from './logger.ts';
 import { ErrorMonitor } from './observability/error-monitor.ts';
 import { Metrics } from './observability/metrics.ts';
 import { startTracing, stopTracing } from './observability/tracing.ts';
-import { JobQueues } from './queue/job-queues.ts';
+import { BullMqQueue } from './queue/bullmq-queue.ts';
+import { InProcessQueue } from './queue/in-process-queue.ts';
+import type { JobQueue } from './queue/job-queue.ts';
 
 export interface Platform {
   config: Config;
@@ -22,8 +24,8 @@ export interface Platform {
   cache: CacheService;
   metrics: Metrics;
   errorMonitor: ErrorMonitor;
-  /** The cluster's job queues, when JOB_QUEUE=redis. */
-  queues?: JobQueues;
+  /** Background jobs: in this process (the default), or BullMQ on Redis shared by the cluster (JOB_QUEUE=redis). */
+  queue: JobQueue;
   close(): Promise<void>;
 }
 
@@ -51,16 +53,17 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
   const metrics = new Metrics();
   registerCacheMetrics(metrics, tiers);
   const errorMonitor = new ErrorMonitor(database.kysely as Kysely<MonitoringTables>, log);
-  const queues =
+  const onRetry = (queue: string) => metrics.queueRetries.inc({ queue });
+  const queue: JobQueue =
     config.jobs.queue === 'redis' && config.redis
-      ? new JobQueues({
+      ? new BullMqQueue({
           redisUrl: config.redis.url,
           prefix: `${config.cache.namespace}:queue`,
           log,
           lockMs: config.jobs.lockMs,
+          onRetry,
         })
-      : undefined;
-  queues?.registerMetrics(metrics);
+      : new InProcessQueue(log, onRetry);
   return {
     config,
     log,
@@ -69,9 +72,9 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
     cache: new CacheService(tiers),
     metrics,
     errorMonitor,
-    queues,
+    queue,
     async close() {
-      await queues?.close();
+      await queue.close();
       await errorMonitor.close();
       await tiers.close();
       await database.close();

@@ -5,10 +5,11 @@ import type { Kysely } from 'kysely';
 import type { Ai } from '../ai/index.ts';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';
+import { reportQueueDepth } from '../platform/queue/job-queue.ts';
 import { Indexer, type IndexerStats } from './indexer.ts';
 import { KeywordRepository } from './keyword-repository.ts';
 import { registerVectorMetrics } from './metrics.ts';
-import { QueuedIndexer } from './queued-indexer.ts';
+import { INDEXING_QUEUE, QueuedIndexer } from './queued-indexer.ts';
 import { registerVectorRoutes } from './routes.ts';
 import { VectorService } from './service.ts';
 import { LocalVectorStore } from './stores/local.ts';
@@ -71,22 +72,31 @@ export async function createVector(
   const { embedder } = ai.registry;
   const keywords = new KeywordRepository(platform.database.kysely, platform.database.engine);
   const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);
-  const { queues } = platform;
+  const { queue } = platform;
   let indexer: RecordIndexer;
-  if (queues) {
-    const queued = new QueuedIndexer(queues, service, crm.records, platform.log);
+  // The embedded engine indexes in this process (its own batching queue); a shared queue spreads the work
+  // over the cluster's workers.
+  if (queue.shared) {
+    const queued = new QueuedIndexer(queue, service, crm.records, platform.log);
     if (platform.config.jobs.run) queued.consume();
     indexer = queued;
   } else {
     indexer = new Indexer(service, crm.records, platform.log);
   }
   indexer.start(platform.events);
-  registerVectorMetrics(platform.metrics, () => crm.identity.listAllWorkspaceIds(), store, indexer, !queues);
+  registerVectorMetrics(
+    platform.metrics,
+    () => crm.identity.listAllWorkspaceIds(),
+    store,
+    indexer,
+    !queue.shared,
+  );
+  if (queue.shared) reportQueueDepth(queue, platform.metrics, [INDEXING_QUEUE]);
   // Index files are an acceleration structure: when a workspace's are missing (first start after seeding,
   // or lost), they are rebuilt from the records in the background while the instance serves.
   // Then the changes a crash left unindexed are replayed (see Indexer); a worker-less API instance in a
   // cluster leaves that to the workers' sweep.
-  const replaysChanges = !queues || platform.config.jobs.run;
+  const replaysChanges = !queue.shared || platform.config.jobs.run;
   const repairing =
     options.repair === false
       ? Promise.resolve()

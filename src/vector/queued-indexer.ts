@@ -3,13 +3,12 @@
 // carry ids, not records, so a retried or late job indexes the latest state and running one twice changes
 // nothing (vectors are replaced per entity). Work survives a worker crash: BullMQ hands a stalled job to
 // another worker.
-import type { Job } from 'bullmq';
 import { entityTypeNames, entityTypes } from '../crm/records/entity-types.ts';
 import type { RecordsService } from '../crm/records/service.ts';
 import { AppError } from '../platform/errors.ts';
 import type { EntityChangedEvent, EventBus } from '../platform/events.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { JobQueues } from '../platform/queue/job-queues.ts';
+import type { JobQueue, QueuedJob } from '../platform/queue/job-queue.ts';
 import { ChangeSettler } from './change-settler.ts';
 import type { IndexerStats } from './indexer.ts';
 import type { VectorService } from './service.ts';
@@ -30,6 +29,8 @@ const CONCURRENCY = 8;
 const SWEEP_AFTER_MS = 60_000;
 const SWEEP_FIRST_MS = 5_000;
 
+export const INDEXING_QUEUE = 'indexing';
+
 export class QueuedIndexer {
   private unsubscribe?: () => void;
   private firstSweep?: NodeJS.Timeout;
@@ -38,7 +39,7 @@ export class QueuedIndexer {
   private readonly settler: ChangeSettler;
 
   constructor(
-    private readonly queues: JobQueues,
+    private readonly queues: JobQueue,
     private readonly vectors: VectorService,
     private readonly records: RecordsService,
     private readonly log: Logger,
@@ -53,7 +54,7 @@ export class QueuedIndexer {
 
   /** Processes indexing jobs in this process (a worker, or an API instance with RUN_JOBS). */
   consume(): void {
-    this.queues.process<IndexJob>('indexing', (job) => this.index(job), CONCURRENCY);
+    this.queues.process<IndexJob>(INDEXING_QUEUE, (job) => this.index(job), CONCURRENCY);
     // A first sweep soon after start (a worker that replaces a crashed one), then every half window.
     this.firstSweep = setTimeout(() => void this.recover(), SWEEP_FIRST_MS);
     this.firstSweep.unref();
@@ -69,7 +70,7 @@ export class QueuedIndexer {
       for await (const changes of this.records.allPendingChanges({ before })) {
         for (const { workspaceId, entityType, entityId, token } of changes) {
           await this.queues.add(
-            'indexing',
+            INDEXING_QUEUE,
             'recovered',
             { workspaceId, entityType, entityId, changeToken: token },
             // Not the change's own job id: that job may have run (the record is indexed) and be kept as
@@ -96,7 +97,7 @@ export class QueuedIndexer {
     };
     try {
       await this.queues.add(
-        'indexing',
+        INDEXING_QUEUE,
         event.kind,
         data,
         event.changeToken ? { jobId: `change-${event.changeToken}` } : {},
@@ -108,7 +109,7 @@ export class QueuedIndexer {
     }
   }
 
-  private async index(job: Job<IndexJob>): Promise<void> {
+  private async index(job: QueuedJob<IndexJob>): Promise<void> {
     const { workspaceId, entityType, entityId } = job.data;
     const type = entityTypes[entityType as keyof typeof entityTypes];
     let record: Awaited<ReturnType<RecordsService['get']>> | undefined;
@@ -133,7 +134,7 @@ export class QueuedIndexer {
   }
 
   async idle(): Promise<void> {
-    await this.queues.idle('indexing');
+    await this.queues.idle(INDEXING_QUEUE);
     await this.settler.settleNow();
   }
 

@@ -89,7 +89,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const { entityType, entityId } = request.params as z.infer<typeof entityParams>;
+      const { entityType, entityId } = request.params;
       const report = await vectors.indexEntity(workspaceOf(request).id, entityType, entityId);
       if (report.missing.length > 0) throw CrmError.recordNotFound(entityType, entityId);
       return report;
@@ -112,8 +112,8 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const { entityType } = request.params as { entityType: EntityTypeName };
-      const { ids } = request.body as { ids?: string[] };
+      const { entityType } = request.params;
+      const { ids } = request.body;
       const workspaceId = workspaceOf(request).id;
       return ids
         ? vectors.indexMany(workspaceId, entityType, ids)
@@ -135,7 +135,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const body = request.body as Parameters<VectorService['search']>[1];
+      const body = request.body;
       return timedResults(vectors, () => vectors.search(workspaceOf(request).id, body));
     },
   );
@@ -154,7 +154,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const body = request.body as Parameters<VectorService['hybridSearch']>[1];
+      const body = request.body;
       return timedResults(vectors, () => vectors.hybridSearch(workspaceOf(request).id, body));
     },
   );
@@ -171,8 +171,8 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const { entityType, id } = request.params as z.infer<typeof idParams>;
-      const query = request.query as z.infer<typeof similarQuery>;
+      const { entityType, id } = request.params;
+      const query = request.query;
       return timedResults(vectors, () => vectors.similar(workspaceOf(request).id, entityType, id, query));
     },
   );
@@ -191,7 +191,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const { entityType, entityId } = request.params as z.infer<typeof entityParams>;
+      const { entityType, entityId } = request.params;
       return { removed: await vectors.removeEntity(workspaceOf(request).id, entityType, entityId) };
     },
   );
@@ -265,7 +265,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
       },
     },
     async (request) => {
-      const { text, texts } = request.body as { text?: string; texts?: string[] };
+      const { text, texts } = request.body;
       const embeddings: number[][] = [];
       const slicer = new TimeSlicer();
       for (const input of texts ?? [text!]) {

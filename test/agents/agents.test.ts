@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { agents } from '../../src/agents/orchestrator.ts';
 import { entityTypes } from '../../src/crm/records/entity-types.ts';
 import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
+import { eventually } from '../support/eventually.ts';
 
 let server: TestApp;
 let tenant: Tenant;
@@ -184,6 +185,28 @@ describe('workflows', () => {
     const [a, b, pick] = res.body.steps;
     assert.ok(b.startedAt <= a.finishedAt && a.startedAt <= b.finishedAt, 'a and b overlap');
     assert.ok(pick.startedAt >= a.finishedAt && pick.startedAt >= b.finishedAt);
+  });
+
+  test('async workflows run in the embedded default too: 202, then polled to their report; other workspaces see nothing', async () => {
+    const queued = await tenant.api.post(agentsUrl('workflow'), {
+      async: true,
+      workflow: [{ name: 'qualify', agent: 'leadQualification', input: { leadId: ids.lead } }],
+    });
+    assert.equal(queued.status, 202, JSON.stringify(queued.body));
+    assert.equal(queued.body.status, 'queued');
+    const url = agentsUrl(`workflow-jobs/${queued.body.workflowJobId}`);
+    const done = await eventually(
+      () => tenant.api.get(url),
+      (response) => ['completed', 'failed'].includes(response.body.state),
+    );
+    assert.equal(done.body.state, 'completed', JSON.stringify(done.body));
+    assert.equal(done.body.report.steps[0].status, 'succeeded');
+    assert.equal(done.body.report.results.qualify.leadId, ids.lead);
+    const foreign = await other.api.get(
+      agentsUrl(`workflow-jobs/${queued.body.workflowJobId}`, other.workspaceId),
+    );
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body.error.code, 'WORKFLOW_JOB_NOT_FOUND');
   });
 
   test('a failed step is reported with the partial results; its dependents are skipped', async () => {

@@ -152,7 +152,7 @@ describe('faults', () => {
     assert.equal(created.status, 201);
     await worker.kill('SIGKILL');
     worker = await startWorkerProcess(a.env);
-    await a.platform.queues!.idle('indexing', 30_000);
+    await a.platform.queue.idle('indexing', 30_000);
     const contacts = (
       await database.query('select count(*) as n from contacts where workspace_id = ?', [owner.workspaceId])
     )[0]!.n;
@@ -162,7 +162,7 @@ describe('faults', () => {
       Number(contacts),
       'one vector per contact: none lost, none twice',
     );
-    const failed = (await a.platform.queues!.counts('indexing')).failed;
+    const failed = (await a.platform.queue.counts('indexing')).failed;
     assert.equal(failed, 0);
   });
 

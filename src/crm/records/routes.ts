@@ -31,12 +31,7 @@ export function registerRecordRoutes(app: FastifyInstance, records: RecordsServi
         },
       },
       async (request) => {
-        const { limit, cursor, sort, q, ...filters } = request.query as {
-          limit: number;
-          cursor?: string;
-          sort: string;
-          q?: string;
-        } & Record<string, unknown>;
+        const { limit, cursor, sort, q, ...filters } = request.query;
         return records.list(type, workspaceOf(request).id, {
           ...splitFilters(type, filters),
           text: q,
@@ -59,11 +54,7 @@ export function registerRecordRoutes(app: FastifyInstance, records: RecordsServi
         },
       },
       async (request, reply) => {
-        const record = await records.create(
-          type,
-          workspaceOf(request).id,
-          request.body as Record<string, unknown>,
-        );
+        const record = await records.create(type, workspaceOf(request).id, request.body);
         return reply.code(201).send(record);
       },
     );
@@ -83,7 +74,7 @@ export function registerRecordRoutes(app: FastifyInstance, records: RecordsServi
         },
       },
       async (request, reply) => {
-        const body = request.body as z.infer<typeof batchBody>;
+        const body = request.body;
         const created = await records.createMany(type, workspaceOf(request).id, body.records);
         return reply.code(201).send({ created: created.length, ids: created.map((record) => record.id) });
       },
@@ -113,13 +104,7 @@ export function registerRecordRoutes(app: FastifyInstance, records: RecordsServi
           response: { 200: type.recordSchema, ...errorResponses },
         },
       },
-      async (request) =>
-        records.update(
-          type,
-          workspaceOf(request).id,
-          request.params.id,
-          request.body as Record<string, unknown>,
-        ),
+      async (request) => records.update(type, workspaceOf(request).id, request.params.id, request.body),
     );
 
     api.delete(
@@ -140,21 +125,38 @@ export function registerRecordRoutes(app: FastifyInstance, records: RecordsServi
   }
 }
 
-function listQuerySchema(type: EntityType) {
+/** A list request: paging, sort and text, plus the type's own equality and range filters. */
+interface ListQuery {
+  limit: number;
+  cursor?: string;
+  sort: string;
+  q?: string;
+  [filter: string]: string | number | undefined;
+}
+
+function listQuerySchema(type: EntityType): z.ZodType<ListQuery> {
   const sortValues = type.sorts.flatMap((field) => [field, `-${field}`]) as [string, ...string[]];
-  const shape: Record<string, z.ZodType> = {
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
-    cursor: z.string().max(2000).optional(),
-    sort: z.enum(sortValues).default('-createdAt'),
-    q: z.string().trim().min(1).max(200).optional(),
-  };
-  for (const field of type.equalityFilters) shape[field] = z.string().max(320).optional();
+  // The filters differ by type: typed as optional values, read by splitFilters.
+  const filters: Record<string, z.ZodOptional<z.ZodType<string | number>>> = {};
+  for (const field of type.equalityFilters) filters[field] = z.string().max(320).optional();
   for (const [field, kind] of Object.entries(type.rangeFilters)) {
     const bound = kind === 'number' ? z.coerce.number().finite() : isoTimestamp;
-    shape[`${field}Min`] = bound.optional();
-    shape[`${field}Max`] = bound.optional();
+    filters[`${field}Min`] = bound.optional();
+    filters[`${field}Max`] = bound.optional();
   }
-  return z.object(shape).strict();
+  return (
+    z
+      .object(filters)
+      .extend({
+        limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+        cursor: z.string().max(2000).optional(),
+        sort: z.enum(sortValues).default('-createdAt'),
+        q: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict()
+      // zod folds the named keys into the filters' index signature; the values were validated just above.
+      .pipe(z.custom<ListQuery>())
+  );
 }
 
 function splitFilters(type: EntityType, filters: Record<string, unknown>) {

@@ -1,47 +1,56 @@
-// Background jobs on Redis with BullMQ, shared by every instance: API instances add jobs, workers (`crm-ai
-// worker`, or API instances with RUN_JOBS) process them. A job is handed to one worker at a time under a
+// The BullMQ driver of the job queue (JOB_QUEUE=redis), shared by every instance: API instances add jobs,
+// workers (`crm-ai worker`, or API instances with RUN_JOBS) process them. A job is handed to one worker at a time under a
 // lock; a worker that dies leaves its job stalled, and another takes it over; failures are retried with
 // exponential backoff and kept in the failed set once attempts run out, visible in /metrics.
-import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import { type JobsOptions, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import type { Metrics, Sample } from '../observability/metrics.ts';
-
-export type QueueName = 'indexing' | 'fine-tuning' | 'workflows';
-/** Queues whose depth /metrics reports from Redis; training jobs are counted from the database instead. */
-const REPORTED_QUEUES: readonly QueueName[] = ['indexing', 'workflows'];
+import {
+  type AddOptions,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  type JobQueue,
+  type JobState,
+  KEPT_FINISHED_JOBS,
+  type QueueCounts,
+  type QueuedJob,
+  waitForIdle,
+} from './job-queue.ts';
 
 const DEFAULT_JOB: JobsOptions = {
-  attempts: 6,
-  backoff: { type: 'exponential', delay: 500 },
-  removeOnComplete: { count: 1000 },
+  attempts: DEFAULT_ATTEMPTS,
+  backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS },
+  removeOnComplete: { count: KEPT_FINISHED_JOBS },
   // Failed jobs stay until someone looks (and the metrics count them).
   removeOnFail: false,
 };
 
-export interface JobQueuesOptions {
+export interface BullMqQueueOptions {
   redisUrl: string;
   /** Key prefix, so that deployments and test runs sharing a Redis stay apart. */
   prefix: string;
   log: Logger;
   /** How long a worker may go silent before its job is taken over (BullMQ's lock). */
   lockMs?: number;
+  /** Told of every failed attempt that will be retried (for the metrics). */
+  onRetry?: (queue: string) => void;
 }
 
-export class JobQueues {
+export class BullMqQueue implements JobQueue {
+  readonly driver = 'bullmq';
+  readonly shared = true;
   private readonly connection: Redis;
-  private readonly queues = new Map<QueueName, Queue>();
+  private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly workerConnections: Redis[] = [];
-  private metrics?: Metrics;
 
-  constructor(private readonly options: JobQueuesOptions) {
+  constructor(private readonly options: BullMqQueueOptions) {
     // BullMQ's blocking commands need no per-request retry limit.
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     this.connection.on('error', (error) => options.log.warn({ err: error }, 'job queue connection error'));
   }
 
-  private queue(name: QueueName): Queue {
+  private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.options.prefix });
@@ -52,33 +61,45 @@ export class JobQueues {
     return queue;
   }
 
-  add<T extends object>(
-    name: QueueName,
+  async add<T extends object>(
+    name: string,
     jobName: string,
     data: T,
-    options: JobsOptions = {},
-  ): Promise<Job<T>> {
-    return this.queue(name).add(jobName, data, { ...DEFAULT_JOB, ...options });
+    options: AddOptions = {},
+  ): Promise<{ id: string }> {
+    const job = await this.queue(name).add(jobName, data, {
+      ...DEFAULT_JOB,
+      ...(options.jobId ? { jobId: options.jobId } : {}),
+      ...(options.attempts ? { attempts: options.attempts } : {}),
+      ...(options.backoffMs ? { backoff: { type: 'exponential', delay: options.backoffMs } } : {}),
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
+    });
+    return { id: String(job.id) };
   }
 
   /** Processes a queue's jobs in this process, `concurrency` at a time. */
-  process<T>(name: QueueName, handler: (job: Job<T>) => Promise<unknown>, concurrency = 4): void {
+  process<T>(name: string, handler: (job: QueuedJob<T>) => Promise<unknown>, concurrency = 4): void {
     const connection = this.connection.duplicate();
     connection.on('error', (error) =>
       this.options.log.warn({ err: error, queue: name }, 'job worker connection error'),
     );
     this.workerConnections.push(connection);
-    const worker = new Worker<T>(name, handler, {
-      connection,
-      prefix: this.options.prefix,
-      concurrency,
-      lockDuration: this.options.lockMs ?? 30_000,
-      stalledInterval: Math.max(1000, (this.options.lockMs ?? 30_000) / 2),
-    });
+    const worker = new Worker<T>(
+      name,
+      (job) =>
+        handler({ id: String(job.id), name: job.name, data: job.data, attemptsMade: job.attemptsMade }),
+      {
+        connection,
+        prefix: this.options.prefix,
+        concurrency,
+        lockDuration: this.options.lockMs ?? 30_000,
+        stalledInterval: Math.max(1000, (this.options.lockMs ?? 30_000) / 2),
+      },
+    );
     worker.on('error', (error) => this.options.log.warn({ err: error, queue: name }, 'job worker error'));
     worker.on('failed', (job, error) => {
       const willRetry = job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1);
-      if (willRetry) this.metrics?.queueRetries.inc({ queue: name });
+      if (willRetry) this.options.onRetry?.(name);
       this.options.log.warn(
         { queue: name, jobId: job?.id, attempts: job?.attemptsMade, willRetry, err: error },
         'background job failed',
@@ -89,7 +110,7 @@ export class JobQueues {
   }
 
   /** A job's state and result, or undefined when it is gone (completed jobs are kept for the last 1,000). */
-  async job(name: QueueName, id: string) {
+  async job(name: string, id: string): Promise<JobState | undefined> {
     // The state first: a job read after it says `completed` carries its result; read the other way round, it
     // could finish in between and come back completed without one.
     const state = await this.queue(name).getJobState(id);
@@ -97,15 +118,13 @@ export class JobQueues {
     if (!job || state === 'unknown') return undefined;
     return {
       data: job.data as unknown,
-      state,
+      state: state === 'waiting-children' || state === 'prioritized' ? 'waiting' : state,
       result: job.returnvalue as unknown,
       failedReason: job.failedReason,
     };
   }
 
-  async counts(
-    name: QueueName,
-  ): Promise<Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed', number>> {
+  async counts(name: string): Promise<QueueCounts> {
     const counts = await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
     return {
       waiting: counts.waiting ?? 0,
@@ -116,31 +135,8 @@ export class JobQueues {
     };
   }
 
-  /** Resolves once nothing is waiting, delayed or active in the queue (tests, shutdown). */
-  async idle(name: QueueName, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const counts = await this.counts(name);
-      if (counts.waiting + counts.active + counts.delayed === 0) return;
-      if (Date.now() > deadline) throw new Error(`queue ${name} still busy: ${JSON.stringify(counts)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  registerMetrics(metrics: Metrics): void {
-    this.metrics = metrics;
-    metrics.queue(async () => {
-      const samples: Sample[] = [];
-      for (const name of REPORTED_QUEUES) {
-        const counts = await this.counts(name);
-        samples.push(
-          [{ queue: name, state: 'waiting' }, counts.waiting + counts.delayed],
-          [{ queue: name, state: 'active' }, counts.active],
-          [{ queue: name, state: 'failed' }, counts.failed],
-        );
-      }
-      return samples;
-    });
+  idle(name: string, timeoutMs = 30_000): Promise<void> {
+    return waitForIdle(this, name, timeoutMs);
   }
 
   async close(): Promise<void> {
