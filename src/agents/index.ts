@@ -11,7 +11,7 @@ import type { Vector } from '../vector/index.ts';
 import { AgentHistory } from './history.ts';
 import { ScoringModels } from './learning/scoring-models.ts';
 import { ModelEngine } from './model/model-engine.ts';
-import { AgentOrchestrator, type Caller, type WorkflowStep } from './orchestrator.ts';
+import { AgentOrchestrator } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
 import type { AgentTables } from './tables.ts';
 import { WORKFLOW_QUEUE, WorkflowJobs } from './workflow-jobs.ts';

@@ -8,7 +8,7 @@ import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
 import { isoTimestamp } from '../platform/timestamps.ts';
 import { type AgentName, agentNames } from './agent.ts';
-import type { AgentHistory, HistoryQuery } from './history.ts';
+import type { AgentHistory } from './history.ts';
 import { type AgentOrchestrator, agents, type Caller } from './orchestrator.ts';
 import type { WorkflowJobs } from './workflow-jobs.ts';
 

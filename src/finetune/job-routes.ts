@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
 import { methodNames, providerNames } from './catalog.ts';
-import { hyperparametersSchema, type JobInput, jobTrainingDataSchema, terminalStatuses } from './jobs/job.ts';
+import { hyperparametersSchema, jobTrainingDataSchema, terminalStatuses } from './jobs/job.ts';
 import type { JobService } from './jobs/service.ts';
 
 const tags = ['fine-tuning'];

@@ -4,10 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
-import { baseModels, type ProviderName, providerNames, trainingMethods } from './catalog.ts';
+import { baseModels, providerNames, trainingMethods } from './catalog.ts';
 import { workspaceFiltersSchema } from './datasets/builders.ts';
 import { datasetTypes } from './datasets/examples.ts';
-import type { DatasetInput, DatasetService } from './datasets/service.ts';
+import type { DatasetService } from './datasets/service.ts';
 
 const tags = ['fine-tuning'];
 const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });

@@ -1,7 +1,6 @@
 // Wires the search module: embedder, vector store, service, indexer and routes.
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
 import type { Ai } from '../ai/index.ts';
 import type { Crm } from '../crm/index.ts';
 import type { Platform } from '../platform/index.ts';

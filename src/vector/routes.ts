@@ -3,12 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CrmError } from '../crm/errors.ts';
-import {
-  type EntityTypeName,
-  entityTypeList,
-  entityTypeNames,
-  recordIdSchema,
-} from '../crm/records/entity-types.ts';
+import { entityTypeList, entityTypeNames, recordIdSchema } from '../crm/records/entity-types.ts';
 import { workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses } from '../platform/http/schemas.ts';
 import { TimeSlicer } from '../platform/time-slicer.ts';
