@@ -1,6 +1,6 @@
 // HTTP for fine-tuning jobs, with the mission's paths, plus an estimate and a server-sent event stream of a
 // job's status and metrics (read from the database, so it works whichever instance runs the job).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
@@ -195,6 +195,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
   api.get(
     '/api/ai/fine-tuning/:workspaceId/jobs/:jobId/events',
     {
+      sse: 'only',
       schema: {
         summary: 'Server-sent events: `job` (status, progress) and `metric` (step, loss, eval loss…)',
         tags,
@@ -204,39 +205,34 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
       },
     },
     async (request, reply) => {
-      const { jobId } = request.params;
-      const workspaceId = workspaceOf(request).id;
-      let job = await jobs.get(workspaceId, jobId);
-      reply.hijack();
-      const out = reply.raw;
-      out.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-request-id': String(request.id),
+      // Unknown jobs are a 404 in the usual body: nothing is streamed before this read.
+      const job = await jobs.get(workspaceOf(request).id, request.params.jobId);
+      const resumeAfter = Number.parseInt(reply.sse.lastEventId ?? '', 10);
+      reply.header('x-request-id', request.id);
+      const signal = AbortSignal.any([app.shutdownSignal, closedSignal(request)]);
+      const events = jobs.watch(job, {
+        afterStep: Number.isFinite(resumeAfter) ? resumeAfter : -1,
+        pollMs: streamPollMs,
+        signal,
       });
-      const send = (event: string, data: unknown) =>
-        out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      let lastStep = -1;
-      let lastUpdate = '';
-      let open = true;
-      request.raw.on('close', () => {
-        open = false;
-      });
-      while (open) {
-        for (const metric of await jobs.metrics(jobId, lastStep)) {
-          send('metric', metric);
-          lastStep = metric.step;
-        }
-        if (job.updatedAt !== lastUpdate) {
-          send('job', job);
-          lastUpdate = job.updatedAt;
-        }
-        if (terminalStatuses.includes(job.status)) break;
-        await new Promise((resolve) => setTimeout(resolve, streamPollMs));
-        job = await jobs.get(workspaceId, jobId);
-      }
-      out.end();
+      await reply.sse.send(
+        (async function* () {
+          for await (const event of events) {
+            yield {
+              id: String(event.cursor),
+              event: event.kind,
+              data: event.kind === 'job' ? event.job : event.metric,
+            };
+          }
+        })(),
+      );
     },
   );
+}
+
+/** Aborted when the client goes away. */
+function closedSignal(request: FastifyRequest): AbortSignal {
+  const controller = new AbortController();
+  request.raw.once('close', () => controller.abort());
+  return controller.signal;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { seededWorkspaces, startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+import { eventually } from '../support/eventually.ts';
 import { type JobBody, uploadCompletionDataset, waitForJob } from '../support/jobs.ts';
 
 const FAST = { FINETUNE_POLL_MS: '20', FINETUNE_SIMULATOR_STEP_MS: '2' };
@@ -37,6 +38,27 @@ before(async () => {
   ).body.id;
 });
 after(() => server.close());
+
+/** Reads a job's whole event stream (it ends with the job), as `{ id, event, data }` in order. */
+async function readEvents(path: string, lastEventId?: string) {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    headers: {
+      authorization: `Bearer ${tenant.token}`,
+      ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+    },
+  });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const blocks = (await response.text()).split('\n\n').filter((block) => block.includes('data:'));
+  return blocks.map((block) => {
+    const field = (name: string) =>
+      block
+        .split('\n')
+        .find((line) => line.startsWith(`${name}:`))
+        ?.slice(name.length + 1)
+        .trim();
+    return { id: field('id'), event: field('event'), data: JSON.parse(field('data')!) };
+  });
+}
 
 describe('local training', () => {
   test('a classifier learns the seeded lead conversions: real loss per step, accuracy above the majority baseline, deployable', async () => {
@@ -110,15 +132,7 @@ describe('simulated training', () => {
       loraDropout: 0.05,
     });
 
-    const response = await fetch(`${server.baseUrl}${jobs(`/${created.body.id}/events`)}`, {
-      headers: { authorization: `Bearer ${tenant.token}` },
-    });
-    assert.equal(response.headers.get('content-type'), 'text/event-stream');
-    const text = await response.text();
-    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map(([, event, data]) => ({
-      event,
-      data: JSON.parse(data!),
-    }));
+    const events = await readEvents(jobs(`/${created.body.id}/events`));
     const statuses = events.filter((e) => e.event === 'job').map((e) => e.data.status);
     assert.equal(statuses.at(-1), 'succeeded');
     const metrics = events.filter((e) => e.event === 'metric').map((e) => e.data);
@@ -128,6 +142,15 @@ describe('simulated training', () => {
       metrics.map((_, i) => i + 1),
       'every step once, in order',
     );
+
+    // Every event names the last step sent; a client reconnecting with it gets only what came after.
+    assert.ok(events.every((e) => e.id !== undefined));
+    const resumeFrom = metrics[4]!.step;
+    const resumed = await readEvents(jobs(`/${created.body.id}/events`), String(resumeFrom));
+    const resumedSteps = resumed.filter((e) => e.event === 'metric').map((e) => e.data.step);
+    assert.equal(resumedSteps[0], resumeFrom + 1);
+    assert.equal(resumedSteps.length, metrics.length - 5);
+    assert.equal(resumed.filter((e) => e.event === 'job').at(-1)?.data.status, 'succeeded');
 
     const job = (await tenant.api.get(jobs(`/${created.body.id}`))).body;
     assert.ok(job.datasetId && job.estimate.hours.expected > 0);
@@ -253,9 +276,17 @@ describe('restarts', () => {
       hyperparameters: { epochs: 2, batchSize: 1, learningRate: 0.0001 },
     });
     const url = `/api/ai/fine-tuning/${owner.workspaceId}/jobs/${created.body.id}`;
-    for (let i = 0; i < 400 && (await owner.api.get(url)).body.step < 5; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await eventually(
+      () => owner.api.get(url),
+      (response) => response.body.step >= 5,
+    );
+    // A client watching the job when the server shuts down sees its stream end, not hang.
+    const stream = await fetch(`${first.baseUrl}${url}/events`, {
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
+    const streamed = stream.text();
     await first.close({ drop: false });
+    assert.match(await streamed, /event: metric/);
 
     const second = await startTestApp(FAST, first.database);
     try {

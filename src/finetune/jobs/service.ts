@@ -2,6 +2,7 @@
 // happens in a worker, which claims jobs from the repository's lease queue); listing, cancelling, statistics
 // and deployment of finished jobs.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../platform/errors.ts';
 import { findBaseModel, findMethod, type ProviderName } from '../catalog.ts';
 import type { Dataset, DatasetService } from '../datasets/service.ts';
@@ -17,6 +18,10 @@ import {
   terminalStatuses,
 } from './job.ts';
 import type { JobRepository } from './repository.ts';
+
+export type JobEvent =
+  | { kind: 'job'; cursor: number; job: Job }
+  | { kind: 'metric'; cursor: number; metric: Metric };
 
 export interface ProviderAvailability {
   /** Why a provider cannot take jobs here, or undefined when it can. */
@@ -150,6 +155,37 @@ export class JobService {
 
   metrics(jobId: string, afterStep = -1): Promise<Metric[]> {
     return this.repository.metrics(jobId, afterStep);
+  }
+
+  /**
+   * A job's progress as it happens, read from the database (so it works whichever instance runs the job): the
+   * job whenever it changes and every metric after `afterStep`, in order, until the job ends or `signal`
+   * aborts. Each event carries the last metric step sent, from which a reconnecting client resumes.
+   */
+  async *watch(
+    job: Job,
+    options: { afterStep?: number; pollMs: number; signal: AbortSignal },
+  ): AsyncGenerator<JobEvent> {
+    let lastStep = options.afterStep ?? -1;
+    let lastUpdate = '';
+    let current = job;
+    while (!options.signal.aborted) {
+      for (const metric of await this.metrics(current.id, lastStep)) {
+        lastStep = metric.step;
+        yield { kind: 'metric', cursor: lastStep, metric };
+      }
+      if (current.updatedAt !== lastUpdate) {
+        lastUpdate = current.updatedAt;
+        yield { kind: 'job', cursor: lastStep, job: current };
+      }
+      if (terminalStatuses.includes(current.status)) return;
+      try {
+        await sleep(options.pollMs, undefined, { signal: options.signal });
+      } catch {
+        return;
+      }
+      current = await this.get(current.workspaceId, current.id);
+    }
   }
 
   /** Waiting jobs stop at once; a running one is asked to stop and its worker ends it at the next step. */

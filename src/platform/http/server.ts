@@ -1,5 +1,6 @@
 // The Fastify server: zod validation and serialisation, OpenAPI, rate limits, errors, health and readiness.
 import swagger from '@fastify/swagger';
+import { fastifySSE } from '@fastify/sse';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -13,6 +14,8 @@ import { registerInputGuard } from './input-guard.ts';
 import { correctOpenApiDocument } from './openapi-document.ts';
 import { schemaSerializerCompiler } from './serializer.ts';
 import { TokenRateLimiter } from './token-rate-limiter.ts';
+
+const SSE_HEARTBEAT_MS = 15_000;
 
 export interface EndpointListing {
   method: string;
@@ -31,6 +34,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     endpoints: EndpointListing[];
     readinessChecks: ReadinessCheck[];
+    /** Aborted when the server starts closing: long-lived responses (event streams) end with it. */
+    shutdownSignal: AbortSignal;
   }
 }
 
@@ -62,8 +67,11 @@ export async function createHttpServer(
   // Requests still in flight when shutdown starts must not leave keep-alive sockets open behind them, or
   // close() waits for the client's idle timeout (72 s by default) instead of finishing when they do.
   let closing = false;
+  const shutdown = new AbortController();
+  app.decorate('shutdownSignal', shutdown.signal);
   app.addHook('preClose', async () => {
     closing = true;
+    shutdown.abort();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -93,6 +101,9 @@ export async function createHttpServer(
       'openapiObject' in documents ? correctOpenApiDocument(documents) : documents.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // Event streams: ids a reconnecting client resumes from (Last-Event-ID), and a comment every 15 s so that
+  // proxies keep an idle stream open.
+  await app.register(fastifySSE, { heartbeatInterval: SSE_HEARTBEAT_MS });
 
   registerAuth(
     app,
