@@ -6,6 +6,7 @@ import { globToRegExp } from '../../src/platform/cache/glob.ts';
 import { TieredCache, type TieredCacheOptions } from '../../src/platform/cache/tiered-cache.ts';
 import { TTL_JITTER, ttlMilliseconds, ttlPresets } from '../../src/platform/cache/ttl.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { eventually } from '../support/eventually.ts';
 import {
   dropNamespace,
   rawRedis,
@@ -43,14 +44,16 @@ after(async () => {
   for (const namespace of namespaces) await dropNamespace(namespace);
 });
 
-/** Resolves when `check` holds, or fails after `limitMs`: for effects that cross processes. */
-async function eventually(check: () => Promise<boolean>, limitMs = 2000): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < limitMs) {
-    if (await check()) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`condition not met within ${limitMs} ms`);
+/** Resolves when `check` holds (polled with a deadline): for effects that cross processes. */
+const until = (check: () => Promise<boolean>, limitMs = 10_000) => eventually(check, Boolean, limitMs);
+
+/** A promise the test settles itself: work that stays in flight until the test says so, without sleeping. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
 }
 
 describe('cache building blocks', () => {
@@ -154,14 +157,18 @@ describe('tiered cache', () => {
   test('getOrSet loads once for concurrent callers and caches the result', async () => {
     const cache = await cacheWith();
     let loads = 0;
+    const loading = gate();
     const load = async () => {
       loads += 1;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await loading.opened;
       return { value: 42 };
     };
-    const results = await Promise.all(
-      Array.from({ length: 10 }, () => cache.getOrSet(`${cache.namespace}:sf`, load, { ttl: 'short' })),
+    const pending = Array.from({ length: 10 }, () =>
+      cache.getOrSet(`${cache.namespace}:sf`, load, { ttl: 'short' }),
     );
+    await until(async () => loads === 1);
+    loading.open();
+    const results = await Promise.all(pending);
     assert.equal(loads, 1);
     assert.ok(results.every((result) => result.value === 42));
     assert.deepEqual(await cache.getOrSet(`${cache.namespace}:sf`, load, { ttl: 'short' }), { value: 42 });
@@ -173,29 +180,51 @@ describe('tiered cache', () => {
     const a = await cacheWith({ namespace });
     const b = await cacheWith({ namespace });
     let loads = 0;
+    const loading = gate();
     const load = async () => {
       loads += 1;
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await loading.opened;
       return 'answer';
     };
     const key = `${namespace}:ai:prompt`;
-    const [first, second] = await Promise.all([
-      a.getOrSet(key, load, { ttl: 'extended', distributedLockMs: 5000 }),
-      b.getOrSet(key, load, { ttl: 'extended', distributedLockMs: 5000 }),
-    ]);
+    // a holds the lock and computes; b asks while it does (it has looked in Redis and missed), then a finishes.
+    const fromA = a.getOrSet(key, load, { ttl: 'extended', distributedLockMs: 5000 });
+    await until(async () => loads === 1);
+    const fromB = b.getOrSet(key, load, { ttl: 'extended', distributedLockMs: 5000 });
+    await until(async () => b.stats().misses >= 1);
+    loading.open();
+    const [first, second] = await Promise.all([fromA, fromB]);
     assert.equal(first, 'answer');
     assert.equal(second, 'answer');
     assert.equal(loads, 1);
   });
 
   test('batch get reads L1 first and the rest in one MGET', async () => {
+    // A Redis of its own, so that its command statistics count this test's MGETs only.
+    const redis = await startPrivateRedis();
     const namespace = uniqueNamespace();
-    const writer = await cacheWith({ namespace });
-    const reader = await cacheWith({ namespace });
-    for (let i = 0; i < 5; i++) await writer.set(`${namespace}:m${i}`, i, 'short');
-    await reader.get(`${namespace}:m0`);
-    const values = await reader.getMany([0, 1, 2, 3, 4, 5].map((i) => `${namespace}:m${i}`));
-    assert.deepEqual(values, [0, 1, 2, 3, 4, undefined]);
+    const writer = await cacheWith({ namespace, redisUrl: redis.url });
+    const reader = await cacheWith({ namespace, redisUrl: redis.url });
+    try {
+      for (let i = 0; i < 5; i++) await writer.set(`${namespace}:m${i}`, i, 'short');
+      await reader.get(`${namespace}:m0`);
+      const mgets = async () => {
+        const client = await rawRedis(redis.url);
+        try {
+          const stats = await client.info('commandstats');
+          return Number(/cmdstat_mget:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+        } finally {
+          client.destroy();
+        }
+      };
+      const before = await mgets();
+      const values = await reader.getMany([0, 1, 2, 3, 4, 5].map((i) => `${namespace}:m${i}`));
+      assert.deepEqual(values, [0, 1, 2, 3, 4, undefined]);
+      assert.equal((await mgets()) - before, 1, 'the five keys not in L1 came in one MGET');
+      assert.equal(reader.stats().l1.hits, 1, 'm0 came from L1');
+    } finally {
+      await redis.stop();
+    }
   });
 
   test('warming fills both tiers with bounded concurrency', async () => {
@@ -256,22 +285,21 @@ describe('many instances', () => {
     const key = `${namespace}:ws:entity:deal:1`;
     await a.set(key, 'v1', 'medium');
     // The set's own bus message must land before b caches the value, or it would drop b's fresh copy.
-    await eventually(async () => b.stats().bus!.received >= 1);
+    await until(async () => b.stats().bus!.received >= 1);
     assert.equal(await b.get(key), 'v1');
     assert.equal(await b.get(key), 'v1');
     assert.equal(b.stats().l1.hits, 1, 'b now serves it from L1');
 
     await a.set(key, 'v2', 'medium');
-    const elapsedMs = await eventually(async () => (await b.get(key)) === 'v2', 1000);
-    assert.ok(elapsedMs < 500, `took ${elapsedMs} ms`);
+    await until(async () => (await b.get(key)) === 'v2');
 
     await a.delete(key);
-    await eventually(async () => (await b.get(key)) === undefined, 1000);
+    await until(async () => (await b.get(key)) === undefined, 1000);
 
     await a.set(`${namespace}:ws:entity:deal:2`, 'x', 'medium');
     await b.get(`${namespace}:ws:entity:deal:2`);
     await a.deletePattern(`${namespace}:ws:*`);
-    await eventually(async () => (await b.get(`${namespace}:ws:entity:deal:2`)) === undefined, 1000);
+    await until(async () => (await b.get(`${namespace}:ws:entity:deal:2`)) === undefined, 1000);
     assert.ok(b.stats().bus!.received >= 3);
   });
 });
@@ -287,10 +315,10 @@ describe('invalidation bus', () => {
       const message = (seq: number) =>
         JSON.stringify({ op: 'keys', keys: ['unrelated'], sender: 'other', seq });
       await publisher.publish(channel, message(1));
-      await eventually(async () => cache.stats().bus!.received === 1);
+      await until(async () => cache.stats().bus!.received === 1);
       assert.equal(cache.stats().localCacheSize, 1, 'an unrelated key leaves L1 alone');
       await publisher.publish(channel, message(3));
-      await eventually(async () => cache.stats().bus!.gaps === 1);
+      await until(async () => cache.stats().bus!.gaps === 1);
       assert.equal(cache.stats().localCacheSize, 0, 'after a gap nothing in L1 can be trusted');
     } finally {
       publisher.destroy();
@@ -304,7 +332,7 @@ describe('invalidation bus', () => {
       await cache.set(`${cache.namespace}:k`, 'v', 'medium');
       assert.equal(cache.stats().localCacheSize, 1);
       await redis.restart();
-      await eventually(async () => cache.stats().bus!.flushes >= 1, 10_000);
+      await until(async () => cache.stats().bus!.flushes >= 1, 10_000);
       assert.equal(cache.stats().localCacheSize, 0);
     } finally {
       await redis.stop();
@@ -337,7 +365,7 @@ describe('Redis failures', () => {
       assert.ok(down.l2.timeouts >= 1);
 
       redis.resume();
-      await eventually(async () => {
+      await until(async () => {
         await cache.get(`${ns}:probe`);
         return cache.stats().l2.breaker === 'closed';
       }, 5000);
@@ -360,7 +388,7 @@ describe('Redis failures', () => {
       for (let i = 0; i < 50; i++) assert.equal(await cache.get(`${ns}:gone${i}`), undefined);
       assert.ok(performance.now() - started < 500, 'fifty reads with Redis gone took under half a second');
       await redis.restart();
-      await eventually(async () => {
+      await until(async () => {
         await cache.get(`${ns}:probe`);
         return cache.stats().redisConnected;
       }, 10_000);

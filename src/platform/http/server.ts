@@ -1,6 +1,7 @@
 // The Fastify server: zod validation and serialisation, OpenAPI, rate limits, errors, health and readiness.
-import swagger from '@fastify/swagger';
+
 import { fastifySSE } from '@fastify/sse';
+import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
