@@ -7,6 +7,7 @@ import { createCrm, registerCrmRoutes } from './crm/index.ts';
 import { entityTypeNames } from './crm/records/entity-types.ts';
 import { createFineTuning, registerFineTuningModule } from './finetune/index.ts';
 import { registerCacheRoutes } from './platform/cache/routes.ts';
+import { mountRoutes } from './platform/http/mount.ts';
 import { createHttpServer } from './platform/http/server.ts';
 import { registerWebPanel } from './platform/http/web-panel.ts';
 import { createPlatform } from './platform/index.ts';
@@ -26,7 +27,7 @@ export async function buildApp(config: Config, log?: Logger) {
   registerVectorModule(app, vector);
   registerAgentModule(app, agents);
   registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
-  registerCacheRoutes(app, platform.cache, entityTypeNames);
+  mountRoutes(app, '/api/cache', (routes) => registerCacheRoutes(routes, platform.cache, entityTypeNames));
   registerMonitoringRoutes(app, platform);
   await registerWebPanel(app);
   if (platform.cache.tiers.redisEnabled) {

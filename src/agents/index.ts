@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { ChatModel } from '../ai/chat/index.ts';
 import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
+import { mountRoutes } from '../platform/http/mount.ts';
 import type { Platform } from '../platform/index.ts';
 import { reportQueueDepth } from '../platform/queue/job-queue.ts';
 import type { Vector } from '../vector/index.ts';
@@ -66,5 +67,7 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
 }
 
 export function registerAgentModule(app: FastifyInstance, agents: Agents): void {
-  registerAgentRoutes(app, agents.orchestrator, agents.history, agents.workflowJobs);
+  mountRoutes(app, '/api/agents', (routes) =>
+    registerAgentRoutes(routes, agents.orchestrator, agents.history, agents.workflowJobs),
+  );
 }

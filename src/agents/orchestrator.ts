@@ -90,6 +90,8 @@ export class AgentOrchestrator {
     private readonly pricing = { inputPerMillion: 0, outputPerMillion: 0 },
     /** Told of every finished task (for metrics). */
     private readonly observeTask?: (task: ObservedTask) => void,
+    /** The agents by name (tests drive the workflow engine with agents of their own). */
+    private readonly catalogue: Record<AgentName, Agent> = agents,
   ) {}
 
   /** One task, stored in the history whatever its outcome. */
@@ -226,7 +228,7 @@ export class AgentOrchestrator {
     previousResults: Record<string, unknown> | undefined,
     signal?: AbortSignal,
   ): Promise<AgentOutcome> {
-    const agent = agents[name];
+    const agent = this.catalogue[name];
     const parsed = agent.input.safeParse(input ?? {});
     if (!parsed.success) {
       throw AppError.validation(

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { recordIdSchema } from '../crm/records/entity-types.ts';
 import { AppError } from '../platform/errors.ts';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
-import { errorResponses } from '../platform/http/schemas.ts';
+import { errorResponses, workspaceParams } from '../platform/http/schemas.ts';
 import { isoTimestamp } from '../platform/timestamps.ts';
 import { type AgentName, agentNames } from './agent.ts';
 import type { AgentHistory } from './history.ts';
@@ -13,7 +13,6 @@ import { type AgentOrchestrator, agents, type Caller } from './orchestrator.ts';
 import type { WorkflowJobs } from './workflow-jobs.ts';
 
 const tags = ['agents'];
-const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
 const agentNameSchema = z.enum(agentNames);
 
 /** Agent answers differ per agent: the common fields are typed, the agent's own pass through. */
@@ -61,7 +60,7 @@ export function registerAgentRoutes(
   const response = { 200: taskResult, ...errorResponses };
 
   api.post(
-    '/api/agents/:workspaceId/execute',
+    '/:workspaceId/execute',
     {
       schema: {
         summary: 'Run one agent, or `auto` to route by the task’s intent',
@@ -99,22 +98,10 @@ export function registerAgentRoutes(
         return orchestrator.run(caller(request), agent, { [inputKey]: params[param] });
       },
     );
+  byRecord('/:workspaceId/qualify-lead/:leadId', 'leadQualification', 'leadId', 'leadId', 'Qualify a lead');
+  byRecord('/:workspaceId/analyze-deal/:dealId', 'dealAnalysis', 'dealId', 'dealId', 'Analyse a deal');
   byRecord(
-    '/api/agents/:workspaceId/qualify-lead/:leadId',
-    'leadQualification',
-    'leadId',
-    'leadId',
-    'Qualify a lead',
-  );
-  byRecord(
-    '/api/agents/:workspaceId/analyze-deal/:dealId',
-    'dealAnalysis',
-    'dealId',
-    'dealId',
-    'Analyse a deal',
-  );
-  byRecord(
-    '/api/agents/:workspaceId/customer-insights/:id',
+    '/:workspaceId/customer-insights/:id',
     'customerInsights',
     'id',
     'customerId',
@@ -127,25 +114,17 @@ export function registerAgentRoutes(
       { schema: { summary, tags, params: workspaceParams, body: agents[agent].input, response } },
       async (request) => orchestrator.run(caller(request), agent, request.body),
     );
+  byBody('/:workspaceId/recommend', 'recommendation', 'Recommendations for a lead, a deal or the pipeline');
+  byBody('/:workspaceId/research', 'research', 'Research a company or topic in the workspace’s records');
   byBody(
-    '/api/agents/:workspaceId/recommend',
-    'recommendation',
-    'Recommendations for a lead, a deal or the pipeline',
-  );
-  byBody(
-    '/api/agents/:workspaceId/research',
-    'research',
-    'Research a company or topic in the workspace’s records',
-  );
-  byBody(
-    '/api/agents/:workspaceId/summarize',
+    '/:workspaceId/summarize',
     'summary',
     'Summarise a record (with its activities and documents) or a text',
   );
-  byBody('/api/agents/:workspaceId/decide', 'decision', 'Decide between options on weighted criteria');
+  byBody('/:workspaceId/decide', 'decision', 'Decide between options on weighted criteria');
 
   api.post(
-    '/api/agents/:workspaceId/workflow',
+    '/:workspaceId/workflow',
     {
       schema: {
         summary: 'Run a multi-agent workflow; a step with `input: null` receives the earlier results',
@@ -174,7 +153,7 @@ export function registerAgentRoutes(
   );
 
   api.get(
-    '/api/agents/:workspaceId/workflow-jobs/:jobId',
+    '/:workspaceId/workflow-jobs/:jobId',
     {
       schema: {
         summary: 'A queued workflow: waiting, active, completed (with its report) or failed',
@@ -205,7 +184,7 @@ export function registerAgentRoutes(
   );
 
   api.get(
-    '/api/agents/:workspaceId/history',
+    '/:workspaceId/history',
     {
       schema: {
         summary: 'Task and workflow history, newest first',
@@ -237,7 +216,7 @@ export function registerAgentRoutes(
   );
 
   api.get(
-    '/api/agents/agents/list',
+    '/agents/list',
     {
       schema: {
         summary: 'The agents, their inputs and the engine in use',

@@ -1,6 +1,7 @@
 // Wires the CRM module: identity (users, tokens, workspaces) and the six record types.
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { mountRoutes } from '../platform/http/mount.ts';
 import type { Platform } from '../platform/index.ts';
 import { IdentityRepository } from './identity/repository.ts';
 import { registerIdentityRoutes } from './identity/routes.ts';
@@ -29,6 +30,6 @@ export function createCrm(platform: Platform): Crm {
 }
 
 export function registerCrmRoutes(app: FastifyInstance, crm: Crm): void {
-  registerIdentityRoutes(app, crm.identity);
-  registerRecordRoutes(app, crm.records);
+  mountRoutes(app, '/api', (routes) => registerIdentityRoutes(routes, crm.identity));
+  mountRoutes(app, '/api/workspaces/:workspaceId', (routes) => registerRecordRoutes(routes, crm.records));
 }

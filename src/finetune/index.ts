@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
+import { mountRoutes } from '../platform/http/mount.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProviderName } from './catalog.ts';
 import { DatasetRepository } from './datasets/repository.ts';
@@ -95,8 +96,10 @@ export function registerFineTuningModule(
   fineTuning: FineTuning,
   streamPollMs: number,
 ): void {
-  registerFineTuningRoutes(app, fineTuning.datasets);
-  registerJobRoutes(app, fineTuning.jobs, streamPollMs);
+  mountRoutes(app, '/api/ai/fine-tuning', (routes) => {
+    registerFineTuningRoutes(routes, fineTuning.datasets);
+    registerJobRoutes(routes, fineTuning.jobs, streamPollMs);
+  });
 }
 
 import type { FineTuningTables } from './tables.ts';

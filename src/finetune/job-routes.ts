@@ -4,13 +4,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
-import { errorResponses } from '../platform/http/schemas.ts';
+import { errorResponses, workspaceParams } from '../platform/http/schemas.ts';
 import { methodNames, providerNames } from './catalog.ts';
-import { hyperparametersSchema, jobTrainingDataSchema, terminalStatuses } from './jobs/job.ts';
+import { hyperparametersSchema, jobTrainingDataSchema } from './jobs/job.ts';
 import type { JobService } from './jobs/service.ts';
 
 const tags = ['fine-tuning'];
-const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
 const jobParams = workspaceParams.extend({ jobId: z.string().min(1).max(100) });
 const admin = { access: { role: 'admin' as const } };
 
@@ -81,7 +80,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.post(
-    '/api/ai/fine-tuning/:workspaceId/jobs',
+    '/:workspaceId/jobs',
     {
       config: admin,
       schema: {
@@ -99,7 +98,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
   );
 
   api.post(
-    '/api/ai/fine-tuning/:workspaceId/jobs/estimate',
+    '/:workspaceId/jobs/estimate',
     {
       schema: {
         summary: 'Time and cost estimate for a job on a dataset, without creating it',
@@ -121,7 +120,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
   );
 
   api.get(
-    '/api/ai/fine-tuning/:workspaceId/jobs',
+    '/:workspaceId/jobs',
     {
       schema: {
         summary: 'The workspace’s training jobs, newest first',
@@ -141,7 +140,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
   );
 
   api.get(
-    '/api/ai/fine-tuning/:workspaceId/jobs/:jobId',
+    '/:workspaceId/jobs/:jobId',
     {
       schema: {
         summary: 'A job with its metrics so far',
@@ -162,7 +161,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
     ['deploy', 'Deploy a succeeded job’s model'],
   ] as const) {
     api.post(
-      `/api/ai/fine-tuning/:workspaceId/jobs/:jobId/${action}`,
+      `/:workspaceId/jobs/:jobId/${action}`,
       {
         config: admin,
         schema: { summary, tags, params: jobParams, response: { 200: jobSchema, ...errorResponses } },
@@ -177,7 +176,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
   }
 
   api.get(
-    '/api/ai/fine-tuning/:workspaceId/stats',
+    '/:workspaceId/stats',
     {
       schema: {
         summary: 'Fine-tuning statistics of the workspace',
@@ -193,7 +192,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
   );
 
   api.get(
-    '/api/ai/fine-tuning/:workspaceId/jobs/:jobId/events',
+    '/:workspaceId/jobs/:jobId/events',
     {
       sse: 'only',
       schema: {

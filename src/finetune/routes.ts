@@ -3,14 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
-import { errorResponses } from '../platform/http/schemas.ts';
+import { errorResponses, workspaceParams } from '../platform/http/schemas.ts';
 import { baseModels, providerNames, trainingMethods } from './catalog.ts';
 import { workspaceFiltersSchema } from './datasets/builders.ts';
 import { datasetTypes } from './datasets/examples.ts';
 import type { DatasetService } from './datasets/service.ts';
 
 const tags = ['fine-tuning'];
-const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
 const datasetParams = workspaceParams.extend({ id: z.string().min(1).max(100) });
 const admin = { access: { role: 'admin' as const } };
 
@@ -84,7 +83,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
-    '/api/ai/fine-tuning/models',
+    '/models',
     {
       schema: {
         summary: 'Base models that can be fine-tuned, with the providers that train each',
@@ -101,7 +100,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   );
 
   api.get(
-    '/api/ai/fine-tuning/methods',
+    '/methods',
     {
       schema: {
         summary: 'Training methods and the providers that offer each',
@@ -116,7 +115,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   );
 
   api.post(
-    '/api/ai/fine-tuning/:workspaceId/datasets',
+    '/:workspaceId/datasets',
     {
       config: admin,
       schema: {
@@ -138,7 +137,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   );
 
   api.get(
-    '/api/ai/fine-tuning/:workspaceId/datasets',
+    '/:workspaceId/datasets',
     {
       schema: {
         summary: 'The workspace’s datasets',
@@ -151,7 +150,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   );
 
   api.get(
-    '/api/ai/fine-tuning/:workspaceId/datasets/:id',
+    '/:workspaceId/datasets/:id',
     {
       schema: {
         summary: 'A dataset with its quality report, provider checks and first examples',
@@ -173,7 +172,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   );
 
   api.put(
-    '/api/ai/fine-tuning/:workspaceId/datasets/:id',
+    '/:workspaceId/datasets/:id',
     {
       config: admin,
       schema: {
@@ -197,7 +196,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   );
 
   api.delete(
-    '/api/ai/fine-tuning/:workspaceId/datasets/:id',
+    '/:workspaceId/datasets/:id',
     {
       config: admin,
       schema: {
@@ -215,7 +214,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
   );
 
   api.get(
-    '/api/ai/fine-tuning/:workspaceId/datasets/:id/export',
+    '/:workspaceId/datasets/:id/export',
     {
       schema: {
         summary: 'The dataset as a provider’s JSONL',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Ai } from '../ai/index.ts';
 import type { Crm } from '../crm/index.ts';
+import { mountRoutes } from '../platform/http/mount.ts';
 import type { Platform } from '../platform/index.ts';
 import { reportQueueDepth } from '../platform/queue/job-queue.ts';
 import { Indexer, type IndexerStats } from './indexer.ts';
@@ -133,5 +134,5 @@ async function createStore(platform: Platform): Promise<VectorStore> {
 }
 
 export function registerVectorModule(app: FastifyInstance, vector: Vector): void {
-  registerVectorRoutes(app, vector.service);
+  mountRoutes(app, '/api/vector', (routes) => registerVectorRoutes(routes, vector.service));
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CrmError } from '../crm/errors.ts';
 import { entityTypeList, entityTypeNames, recordIdSchema } from '../crm/records/entity-types.ts';
 import { workspaceOf } from '../platform/http/auth.ts';
-import { errorResponses } from '../platform/http/schemas.ts';
+import { errorResponses, workspaceParams } from '../platform/http/schemas.ts';
 import { TimeSlicer } from '../platform/time-slicer.ts';
 import type { SearchHit, VectorService } from './service.ts';
 
@@ -17,7 +17,6 @@ const entityTypeSchema = z.preprocess((value) => {
   return entityTypeList.find((type) => type.plural === value)?.name ?? value;
 }, z.enum(entityTypeNames));
 
-const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
 const entityParams = workspaceParams.extend({ entityType: entityTypeSchema, entityId: recordIdSchema });
 const idParams = workspaceParams.extend({ entityType: entityTypeSchema, id: recordIdSchema });
 
@@ -73,7 +72,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.post(
-    '/api/vector/:workspaceId/index/:entityType/:entityId',
+    '/:workspaceId/index/:entityType/:entityId',
     {
       config: { access: { role: 'admin' } },
       schema: {
@@ -92,7 +91,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   );
 
   api.post(
-    '/api/vector/:workspaceId/index-batch/:entityType',
+    '/:workspaceId/index-batch/:entityType',
     {
       config: { access: { role: 'admin' } },
       schema: {
@@ -117,7 +116,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   );
 
   api.post(
-    '/api/vector/:workspaceId/search',
+    '/:workspaceId/search',
     {
       // A search reads; POST only carries the query. Viewers read (README, roles).
       config: { access: { role: 'viewer' } },
@@ -136,7 +135,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   );
 
   api.post(
-    '/api/vector/:workspaceId/hybrid-search',
+    '/:workspaceId/hybrid-search',
     {
       // A search reads; POST only carries the query. Viewers read (README, roles).
       config: { access: { role: 'viewer' } },
@@ -155,7 +154,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   );
 
   api.get(
-    '/api/vector/:workspaceId/similar/:entityType/:id',
+    '/:workspaceId/similar/:entityType/:id',
     {
       schema: {
         summary: 'Records similar to one record',
@@ -175,7 +174,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   // The mission writes this path with `:id`; it is named `:entityId` as in the indexing route on the same
   // path, since two paths that differ only in a parameter's name are one ambiguous path to OpenAPI.
   api.delete(
-    '/api/vector/:workspaceId/index/:entityType/:entityId',
+    '/:workspaceId/index/:entityType/:entityId',
     {
       config: { access: { role: 'admin' } },
       schema: {
@@ -192,7 +191,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   );
 
   api.get(
-    '/api/vector/:workspaceId/stats',
+    '/:workspaceId/stats',
     {
       schema: {
         summary: 'Index statistics: vectors per type, backend, model, dimension, last indexed, size',
@@ -233,7 +232,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
   );
 
   api.post(
-    '/api/vector/embedding',
+    '/embedding',
     {
       // Open to every role, so bounded tightly: 413 beyond (see README, Limits).
       bodyLimit: EMBEDDING_BODY_LIMIT_BYTES,

@@ -218,6 +218,9 @@ describe('operations overview', () => {
       'fine-tuning:waiting',
       'indexing:failed',
       'indexing:waiting',
+      'workflows:active',
+      'workflows:failed',
+      'workflows:waiting',
     ]);
     assert.equal(typeof indexLag, 'number');
     const viewer = await server.newMember(alice.workspaceId, 'viewer');

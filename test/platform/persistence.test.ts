@@ -22,6 +22,7 @@ describe(`persistence on ${testEngine}`, () => {
         '007_request_monitoring',
         '008_user_operators',
         '009_pending_record_changes',
+        '010_ai_models',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);

@@ -4,11 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, workspaceOf } from '../../platform/http/auth.ts';
 import { roles } from '../../platform/http/roles.ts';
-import { errorResponses } from '../../platform/http/schemas.ts';
+import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
 import type { IdentityService } from './service.ts';
 
 const tags = ['identity'];
-const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
 
 /** Slugs cannot look like UUIDs, so a URL segment names one workspace whether it is an id or a slug. */
 export const slugSchema = z
@@ -42,7 +41,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
-    '/api/me',
+    '/me',
     {
       schema: {
         summary: 'The calling user and the workspaces it can reach',
@@ -67,7 +66,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.get(
-    '/api/tokens',
+    '/tokens',
     {
       schema: {
         summary: "List the caller's API tokens (never their secrets)",
@@ -79,7 +78,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.post(
-    '/api/tokens',
+    '/tokens',
     {
       schema: {
         summary: 'Create an API token for the caller; the secret is shown once',
@@ -102,7 +101,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.delete(
-    '/api/tokens/:tokenId',
+    '/tokens/:tokenId',
     {
       schema: {
         summary: "Revoke one of the caller's tokens",
@@ -118,7 +117,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.get(
-    '/api/workspaces',
+    '/workspaces',
     {
       schema: {
         summary: 'Workspaces the caller belongs to',
@@ -130,7 +129,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.post(
-    '/api/workspaces',
+    '/workspaces',
     {
       schema: {
         summary: 'Create a workspace; the caller becomes its owner',
@@ -149,7 +148,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.get(
-    '/api/workspaces/:workspaceId',
+    '/workspaces/:workspaceId',
     {
       schema: {
         summary: 'One workspace and the caller’s role in it',
@@ -166,7 +165,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.get(
-    '/api/workspaces/:workspaceId/members',
+    '/workspaces/:workspaceId/members',
     {
       schema: {
         summary: 'Members of a workspace and their roles',
@@ -182,7 +181,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.put(
-    '/api/workspaces/:workspaceId/members',
+    '/workspaces/:workspaceId/members',
     {
       config: { access: { role: 'admin' } },
       schema: {
@@ -202,7 +201,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   );
 
   api.delete(
-    '/api/workspaces/:workspaceId/members/:userId',
+    '/workspaces/:workspaceId/members/:userId',
     {
       config: { access: { role: 'admin' } },
       schema: {

@@ -3,18 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { workspaceOf } from '../../platform/http/auth.ts';
-import { errorResponses } from '../../platform/http/schemas.ts';
+import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
 import { isoTimestamp } from '../../platform/timestamps.ts';
 import { type EntityType, entityTypeList, recordIdSchema } from './entity-types.ts';
 import { MAX_BATCH_RECORDS, MAX_PAGE_SIZE, type RecordsService } from './service.ts';
 
-const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });
 const recordParams = workspaceParams.extend({ id: recordIdSchema });
 
 export function registerRecordRoutes(app: FastifyInstance, records: RecordsService): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   for (const type of entityTypeList) {
-    const base = `/api/workspaces/:workspaceId/${type.plural}`;
+    const base = `/${type.plural}`;
     const tags = [`crm: ${type.plural}`];
     const listQuery = listQuerySchema(type);
     const page = z.object({ data: z.array(type.recordSchema), nextCursor: z.string().nullable() });

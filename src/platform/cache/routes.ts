@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { workspaceOf } from '../http/auth.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { errorResponses, workspaceParams } from '../http/schemas.ts';
 import type { CacheService } from './cache-service.ts';
 
 const tags = ['cache'];
@@ -41,7 +41,7 @@ export function registerCacheRoutes(
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
-    '/api/cache/stats',
+    '/stats',
     {
       config: { access: { instanceRole: 'admin' } },
       schema: {
@@ -54,14 +54,14 @@ export function registerCacheRoutes(
   );
 
   api.post(
-    '/api/cache/:workspaceId/invalidate',
+    '/:workspaceId/invalidate',
     {
       config: { access: { role: 'admin' } },
       schema: {
         summary:
           'Drop cached data of this workspace: some entity types, a key pattern inside it, or everything',
         tags,
-        params: z.object({ workspaceId: z.string().min(1).max(100) }),
+        params: workspaceParams,
         body: z
           .object({
             entityTypes: z.array(z.enum(entityTypeNames)).min(1).optional(),

@@ -22,3 +22,6 @@ export const errorResponses = {
   // headers over 16 KB.
   431: errorBodySchema,
 };
+
+/** Every workspace-scoped route's path parameter; authentication resolves it (an id or a slug). */
+export const workspaceParams = z.object({ workspaceId: z.string().min(1).max(100) });

@@ -10,7 +10,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { workspaceOf } from '../http/auth.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { mountRoutes } from '../http/mount.ts';
+import { errorResponses, workspaceParams } from '../http/schemas.ts';
 import type { Platform } from '../index.ts';
 import { operationsOverview } from './overview.ts';
 import { type Breakdown, roundedBreakdown, runWithTimings } from './timings.ts';
@@ -84,7 +85,7 @@ export function registerRequestObservability(app: FastifyInstance, platform: Pla
 }
 
 export function registerMonitoringRoutes(app: FastifyInstance, platform: Platform): void {
-  const { metrics, errorMonitor, config } = platform;
+  const { metrics, config } = platform;
   const token = config.observability.metricsToken;
 
   app.get(
@@ -103,6 +104,32 @@ export function registerMonitoringRoutes(app: FastifyInstance, platform: Platfor
     },
   );
 
+  mountRoutes(app, '/api/monitoring', (scope) => registerMonitoringApi(scope, platform));
+
+  if (config.observability.metricsPort !== undefined) {
+    let server: Server | undefined;
+    app.addHook('onReady', async () => {
+      server = createServer(async (request, response) => {
+        if (request.url?.split('?')[0] !== '/metrics') {
+          response.writeHead(404).end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.text());
+      });
+      await new Promise<void>((resolve) =>
+        server!.listen(config.observability.metricsPort, config.observability.metricsHost, resolve),
+      );
+      app.metricsAddress = server.address() as AddressInfo;
+    });
+    app.addHook('onClose', async () => {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    });
+  }
+}
+
+/** The error-rate and overview endpoints, under /api/monitoring. */
+function registerMonitoringApi(app: FastifyInstance, platform: Platform): void {
+  const { metrics, errorMonitor } = platform;
   const windowSchema = z.object({
     requests: z.number(),
     clientErrors: z.number(),
@@ -127,20 +154,20 @@ export function registerMonitoringRoutes(app: FastifyInstance, platform: Platfor
   });
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get(
-    '/api/monitoring/:workspaceId/errors',
+    '/:workspaceId/errors',
     {
       config: { access: { role: 'admin' } },
       schema: {
         summary: "A workspace's error rates (5 min, 1 h, 24 h) and most recent errors",
         tags: ['monitoring'],
-        params: z.object({ workspaceId: z.string().min(1).max(100) }),
+        params: workspaceParams,
         response: { 200: reportSchema, ...errorResponses },
       },
     },
     async (request) => errorMonitor.report(workspaceOf(request).id),
   );
   api.get(
-    '/api/monitoring/errors',
+    '/errors',
     {
       config: { access: { operator: true } },
       schema: {
@@ -155,13 +182,13 @@ export function registerMonitoringRoutes(app: FastifyInstance, platform: Platfor
   );
 
   api.get(
-    '/api/monitoring/:workspaceId/overview',
+    '/:workspaceId/overview',
     {
       config: { access: { role: 'admin' } },
       schema: {
         summary: 'Operations at a glance: cache hit rate, latency percentiles, queue depth, indexing lag',
         tags: ['monitoring'],
-        params: z.object({ workspaceId: z.string().min(1).max(100) }),
+        params: workspaceParams,
         response: {
           200: z.object({
             at: z.string(),
@@ -191,26 +218,6 @@ export function registerMonitoringRoutes(app: FastifyInstance, platform: Platfor
     },
     async () => operationsOverview(metrics, platform.cache),
   );
-
-  if (config.observability.metricsPort !== undefined) {
-    let server: Server | undefined;
-    app.addHook('onReady', async () => {
-      server = createServer(async (request, response) => {
-        if (request.url?.split('?')[0] !== '/metrics') {
-          response.writeHead(404).end();
-          return;
-        }
-        response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.text());
-      });
-      await new Promise<void>((resolve) =>
-        server!.listen(config.observability.metricsPort, config.observability.metricsHost, resolve),
-      );
-      app.metricsAddress = server.address() as AddressInfo;
-    });
-    app.addHook('onClose', async () => {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    });
-  }
 }
 
 function bearer(request: FastifyRequest): string {
