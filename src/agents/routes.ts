@@ -204,7 +204,15 @@ export function registerAgentRoutes(
         response: {
           200: z.object({
             data: z.array(
-              z.looseObject({ id: z.string(), agent: z.string(), status: z.string(), createdAt: z.string() }),
+              z.looseObject({
+                id: z.string(),
+                kind: z.enum(['task', 'workflow']),
+                agent: z.string(),
+                status: z.string(),
+                engine: z.string(),
+                durationMs: z.number(),
+                createdAt: z.string(),
+              }),
             ),
             nextCursor: z.string().nullable(),
           }),

@@ -32,6 +32,16 @@ const estimateSchema = z.object({
   costUsd: rangeSchema,
   basis: z.string(),
 });
+const metricSchema = z.object({
+  step: z.number(),
+  epoch: z.number(),
+  loss: z.number().nullable(),
+  evalLoss: z.number().nullable(),
+  learningRate: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  at: z.string(),
+});
+
 const jobSchema = z.object({
   id: z.string(),
   workspaceId: z.string(),
@@ -73,7 +83,7 @@ const jobSchema = z.object({
   updatedAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
-  metrics: z.array(z.record(z.string(), z.unknown())).optional(),
+  metrics: z.array(metricSchema).optional(),
 });
 
 export function registerJobRoutes(app: FastifyInstance, jobs: JobService, streamPollMs: number): void {

@@ -89,7 +89,23 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
         summary: 'Base models that can be fine-tuned, with the providers that train each',
         tags,
         response: {
-          200: z.object({ models: z.array(z.looseObject({ id: z.string() })) }),
+          200: z.object({
+            models: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                parametersB: z.number(),
+                contextTokens: z.number(),
+                gpu: z.string(),
+                gpuCount: z.number(),
+                typicalTime: z.string(),
+                typicalCost: z.string(),
+                tokenizer: z.string(),
+                providerModels: z.record(z.string(), z.string()),
+                providers: z.array(z.string()),
+              }),
+            ),
+          }),
           ...errorResponses,
         },
       },

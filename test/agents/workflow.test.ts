@@ -175,6 +175,6 @@ describe('workflow engine', () => {
     });
     await run([step('first'), { name: 'then', agent: 'summary', input: null }]);
     assert.deepEqual(Object.keys(seen ?? {}), ['first']);
-    assert.deepEqual((seen?.first as { step: string }).step, 'first');
+    assert.equal((seen!.first as { step: string }).step, 'first');
   });
 });

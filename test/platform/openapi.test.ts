@@ -1,8 +1,10 @@
 // The OpenAPI document is what client generators and schemathesis read: it must be valid and lint clean.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { API_TYPES_FILE, apiTypesSource } from '../../scripts/api-types.ts';
 import { operationIdOf } from '../../src/platform/http/server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
@@ -16,6 +18,10 @@ before(async () => {
 after(() => server.close());
 
 describe('the OpenAPI document', () => {
+  test('is what the web panel’s generated API types were made from (else: npm run generate:api-types)', async () => {
+    assert.equal(await apiTypesSource(document), fs.readFileSync(API_TYPES_FILE, 'utf8'));
+  });
+
   test('validates with swagger-parser (every $ref resolves)', async () => {
     await SwaggerParser.validate(structuredClone(document) as never);
   });

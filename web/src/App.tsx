@@ -1,19 +1,13 @@
 // The admin panel: sign in with an API token, pick a workspace, then fine-tuning, search, agents and
 // operations. Pages are addressed by the URL hash, so reloads and links keep their place.
 import { useEffect, useState } from 'react';
-import { ApiError, get, session } from './api.ts';
+import { ApiError, get, session } from './api/client.ts';
+import type { Workspace } from './api/types.ts';
 import { ErrorNote, Loading } from './components/ui.tsx';
 import { AgentsPage } from './pages/Agents.tsx';
 import { FineTuningPage } from './pages/FineTuning.tsx';
 import { OperationsPage } from './pages/Operations.tsx';
 import { SearchPage } from './pages/Search.tsx';
-
-export interface Workspace {
-  id: string;
-  slug: string;
-  name: string;
-  role: 'owner' | 'admin' | 'member' | 'viewer';
-}
 
 const PAGES = [
   { path: 'fine-tuning', title: 'Fine-tuning' },

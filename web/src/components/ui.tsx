@@ -1,6 +1,6 @@
 // Small building blocks shared by the pages: loading and error states, a data-loading hook, badges.
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
-import { ApiError } from '../api.ts';
+import { ApiError } from '../api/client.ts';
 
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });

@@ -1,22 +1,10 @@
 // Agents: run any agent on a record and read its structured answer with the evidence records; build and
 // run a workflow of steps; the task history.
+
 import { useState } from 'react';
-import type { Workspace } from '../App.tsx';
-import { get, post } from '../api.ts';
+import { get, post } from '../api/client.ts';
+import type { AgentInfo, AgentRun, Evidence, Workspace } from '../api/types.ts';
 import { Badge, ErrorNote, Loading, Section, StatusBadge, useAsync } from '../components/ui.tsx';
-
-interface AgentInfo {
-  name: string;
-  description: string;
-  input: { properties?: Record<string, { type?: string }>; required?: string[] };
-}
-
-interface Evidence {
-  entityType: string;
-  entityId: string;
-  title?: string;
-  reason?: string;
-}
 
 /** Agents that look at one record, and where its id goes. */
 const RECORD_INPUT: Record<string, { field: string; plural: string }> = {
@@ -94,7 +82,7 @@ function RunAgent({
   const { evidence, ...output } = (answer ?? {}) as { evidence?: Evidence[] } & Record<string, unknown>;
 
   return (
-    <Section title="Run an agent" actions={<span className="muted">engine: {engine}</span>}>
+    <Section title="AgentRun an agent" actions={<span className="muted">engine: {engine}</span>}>
       <div className="grid">
         <label>
           Agent
@@ -135,7 +123,7 @@ function RunAgent({
       </div>
       <p className="muted">{agents.find((a) => a.name === agent)?.description}</p>
       <button type="button" disabled={busy || (recordInput !== undefined && !recordId)} onClick={run}>
-        {busy ? 'Running…' : 'Run'}
+        {busy ? 'Running…' : 'AgentRun'}
       </button>
       <ErrorNote error={error} />
       {answer ? (
@@ -148,8 +136,7 @@ function RunAgent({
           <ul data-testid="agent-evidence">
             {(evidence ?? []).map((item) => (
               <li key={`${item.entityType}:${item.entityId}`}>
-                <Badge>{item.entityType}</Badge> {item.title ?? item.entityId}{' '}
-                {item.reason ? <span className="muted">— {item.reason}</span> : null}
+                <Badge>{item.entityType}</Badge> {item.entityId}
               </li>
             ))}
           </ul>
@@ -256,7 +243,7 @@ function WorkflowBuilder({
           Add step
         </button>
         <button type="button" disabled={busy} onClick={run}>
-          {busy ? 'Running…' : 'Run workflow'}
+          {busy ? 'Running…' : 'AgentRun workflow'}
         </button>
       </div>
       <ErrorNote error={error} />
@@ -272,19 +259,9 @@ function WorkflowBuilder({
   );
 }
 
-interface Run {
-  id: string;
-  kind: string;
-  agent: string;
-  status: string;
-  engine: string;
-  durationMs: number;
-  createdAt: string;
-}
-
 function History({ workspace, runs }: { workspace: Workspace; runs: number }) {
   const history = useAsync(
-    () => get<{ data: Run[] }>(`/api/agents/${workspace.id}/history?limit=25`),
+    () => get<{ data: AgentRun[] }>(`/api/agents/${workspace.id}/history?limit=25`),
     [workspace.id, runs],
   );
   return (

@@ -1,8 +1,9 @@
 // Datasets: the list with quality scores, and one dataset's validation report (quality issues, provider
 // checks, token statistics, label balance).
-import { get } from '../api.ts';
+
+import { get } from '../api/client.ts';
+import type { Dataset } from '../api/types.ts';
 import { Badge, ErrorNote, formatNumber, Loading, Section, useAsync } from '../components/ui.tsx';
-import type { Dataset } from './finetune-types.ts';
 
 const scoreTone = (score: number) => (score >= 80 ? 'good' : score >= 50 ? 'warn' : 'bad');
 

@@ -1,9 +1,10 @@
 // Fine-tuning: jobs with their status, a job page with a live loss chart fed by the job's event stream, a
 // creation wizard (model → method → dataset → hyperparameters → estimate → confirm), the models comparison
 // and the datasets with their quality reports. Simulated jobs are marked wherever they appear.
+
 import { useEffect, useMemo, useState } from 'react';
-import type { Workspace } from '../App.tsx';
-import { get, post, streamEvents } from '../api.ts';
+import { get, post, streamEvents } from '../api/client.ts';
+import type { Job, Metric, Workspace } from '../api/types.ts';
 import { LineChart } from '../components/Chart.tsx';
 import {
   Badge,
@@ -18,7 +19,7 @@ import {
   useAsync,
 } from '../components/ui.tsx';
 import { DatasetDetail, DatasetList } from './Datasets.tsx';
-import { type Job, type Metric, TERMINAL } from './finetune-types.ts';
+import { TERMINAL } from './finetune-constants.ts';
 import { JobWizard } from './JobWizard.tsx';
 
 export function FineTuningPage({ workspace, route }: { workspace: Workspace; route: string[] }) {

@@ -1,8 +1,9 @@
 // The job creation wizard: base model → method → dataset (an existing one, one built from workspace records
 // with filters, or an uploaded JSONL) → hyperparameters → cost and time estimate → confirm.
+
 import { useState } from 'react';
-import type { Workspace } from '../App.tsx';
-import { get, post } from '../api.ts';
+import { get, post } from '../api/client.ts';
+import type { BaseModel, Dataset, Estimate, Job, Method, Workspace } from '../api/types.ts';
 import {
   ErrorNote,
   formatHours,
@@ -12,14 +13,7 @@ import {
   Section,
   useAsync,
 } from '../components/ui.tsx';
-import {
-  type BaseModel,
-  DATASET_TYPES,
-  type Dataset,
-  type Estimate,
-  type Job,
-  type Method,
-} from './finetune-types.ts';
+import { DATASET_TYPES } from './finetune-constants.ts';
 
 const STEPS = ['Base model', 'Method', 'Dataset', 'Hyperparameters', 'Estimate', 'Confirm'] as const;
 

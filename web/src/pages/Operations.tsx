@@ -1,57 +1,11 @@
 // Operations: the cache hit rate over time (sampled while the page is open), error rates and recent errors,
 // latency percentiles per route, queue depth and indexing lag, and the index per entity type.
+
 import { useEffect, useMemo, useState } from 'react';
-import type { Workspace } from '../App.tsx';
-import { get } from '../api.ts';
+import { get } from '../api/client.ts';
+import type { ErrorReport, IndexStats, Overview, Workspace } from '../api/types.ts';
 import { LineChart } from '../components/Chart.tsx';
 import { Badge, ErrorNote, formatNumber, Loading, Section, useAsync } from '../components/ui.tsx';
-
-interface Overview {
-  at: string;
-  cache: {
-    hits: number;
-    misses: number;
-    hitRate: number;
-    l1Entries: number;
-    redisConnected: boolean;
-    breaker: string;
-  };
-  latency: { route: string; method: string; count: number; p50Ms: number; p99Ms: number }[];
-  queues: { queue: string; state: string; jobs: number }[];
-  indexLag: number;
-}
-
-interface ErrorWindow {
-  requests: number;
-  clientErrors: number;
-  serverErrors: number;
-  errorRate: number;
-  clientErrorRate: number;
-}
-
-interface ErrorReport {
-  windows: Record<'5m' | '1h' | '24h', ErrorWindow>;
-  recent: {
-    at: string;
-    method: string;
-    route: string;
-    status: number;
-    code: string;
-    message: string;
-    requestId: string;
-  }[];
-}
-
-interface IndexStats {
-  backend: string;
-  model: string;
-  vectors: number;
-  vectorsByType: Record<string, number>;
-  records: Record<string, number>;
-  lastIndexedAt: string | null;
-  sizeBytes: number;
-  needsReindex: boolean;
-}
 
 const SAMPLE_MS = 5000;
 const MAX_SAMPLES = 120;

@@ -1,8 +1,9 @@
 // Search: semantic or hybrid (with the vector/keyword weight as a slider), entity-type filters, results
 // with scores and links to the record, and "similar records" from any result.
+
 import { useState } from 'react';
-import type { Workspace } from '../App.tsx';
-import { get, post } from '../api.ts';
+import { get, post } from '../api/client.ts';
+import type { SearchHit, Workspace } from '../api/types.ts';
 import { Badge, ErrorNote, Loading, Section } from '../components/ui.tsx';
 
 const TYPES = [
@@ -14,26 +15,17 @@ const TYPES = [
   { name: 'document', plural: 'documents' },
 ];
 
-interface Hit {
-  entityType: string;
-  entityId: string;
-  score: number;
-  title: string;
-  snippet: string;
-  matched?: string[];
-}
-
 export function SearchPage({ workspace }: { workspace: Workspace }) {
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<'hybrid' | 'semantic'>('hybrid');
   const [weight, setWeight] = useState(0.7);
   const [types, setTypes] = useState<string[]>([]);
-  const [results, setResults] = useState<{ title: string; hits: Hit[]; tookMs?: number } | null>(null);
+  const [results, setResults] = useState<{ title: string; hits: SearchHit[]; tookMs?: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
   const base = `/api/vector/${workspace.id}`;
 
-  const run = async (work: () => Promise<{ title: string; hits: Hit[]; tookMs?: number }>) => {
+  const run = async (work: () => Promise<{ title: string; hits: SearchHit[]; tookMs?: number }>) => {
     setLoading(true);
     setError(null);
     try {
@@ -51,7 +43,7 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
         ...(types.length ? { entityTypes: types } : {}),
         ...(mode === 'hybrid' ? { vectorWeight: weight } : {}),
       };
-      const response = await post<{ results: Hit[]; tookMs: number }>(
+      const response = await post<{ results: SearchHit[]; tookMs: number }>(
         `${base}/${mode === 'hybrid' ? 'hybrid-search' : 'search'}`,
         body,
       );
@@ -61,9 +53,9 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
         tookMs: response.tookMs,
       };
     });
-  const similar = (hit: Hit) =>
+  const similar = (hit: SearchHit) =>
     run(async () => {
-      const response = await get<{ results: Hit[] }>(
+      const response = await get<{ results: SearchHit[] }>(
         `${base}/similar/${hit.entityType}/${hit.entityId}?topK=10`,
       );
       return { title: `Similar to ${hit.title}`, hits: response.results };

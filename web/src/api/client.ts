@@ -51,13 +51,43 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 
-/** Reads a server-sent event stream until it ends or `signal` aborts; calls `onEvent` for each event. */
+/**
+ * Reads a server-sent event stream until it ends or `signal` aborts; calls `onEvent` for each event. A dropped
+ * connection is reopened with the last event id seen (Last-Event-ID), so the server resumes after it.
+ */
 export async function streamEvents(
   path: string,
   onEvent: (event: string, data: unknown) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const response = await fetch(path, { headers: { authorization: `Bearer ${session.token ?? ''}` }, signal });
+  let lastEventId: string | undefined;
+  for (let reconnects = 0; ; reconnects++) {
+    try {
+      await readStream(path, signal, lastEventId, (event, data, id) => {
+        if (id !== undefined) lastEventId = id;
+        onEvent(event, data);
+      });
+      return;
+    } catch (error) {
+      if (signal.aborted || error instanceof ApiError || reconnects >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** reconnects));
+    }
+  }
+}
+
+async function readStream(
+  path: string,
+  signal: AbortSignal,
+  lastEventId: string | undefined,
+  onEvent: (event: string, data: unknown, id: string | undefined) => void,
+): Promise<void> {
+  const response = await fetch(path, {
+    headers: {
+      authorization: `Bearer ${session.token ?? ''}`,
+      ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+    },
+    signal,
+  });
   if (!response.ok || !response.body)
     throw new ApiError(response.status, 'STREAM_FAILED', 'the event stream failed');
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -71,12 +101,14 @@ export async function streamEvents(
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       let event = 'message';
+      let id: string | undefined;
       const data: string[] = [];
       for (const line of block.split('\n')) {
         if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('id:')) id = line.slice(3).trim();
         else if (line.startsWith('data:')) data.push(line.slice(5).trim());
       }
-      if (data.length > 0) onEvent(event, JSON.parse(data.join('\n')));
+      if (data.length > 0) onEvent(event, JSON.parse(data.join('\n')), id);
       end = buffer.indexOf('\n\n');
     }
   }
