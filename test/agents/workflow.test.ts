@@ -7,6 +7,7 @@ import { type Agent, type AgentName, agentNames, defineAgent } from '../../src/a
 import type { AgentHistory } from '../../src/agents/history.ts';
 import { AgentOrchestrator, type WorkflowStep } from '../../src/agents/orchestrator.ts';
 import { AppError } from '../../src/platform/errors.ts';
+import { gate } from '../support/gate.ts';
 
 type Behaviour = (input: Record<string, unknown>, previous?: Record<string, unknown>) => Promise<unknown>;
 
@@ -63,14 +64,6 @@ const step = (name: string, extra: Partial<WorkflowStep> = {}): WorkflowStep => 
   input: { step: name },
   ...extra,
 });
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { opened, open };
-}
 
 describe('workflow engine', () => {
   test('refuses unknown and forward dependencies before running anything', async () => {

@@ -7,6 +7,7 @@ import { TieredCache, type TieredCacheOptions } from '../../src/platform/cache/t
 import { TTL_JITTER, ttlMilliseconds, ttlPresets } from '../../src/platform/cache/ttl.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { eventually } from '../support/eventually.ts';
+import { gate } from '../support/gate.ts';
 import {
   dropNamespace,
   rawRedis,
@@ -46,15 +47,6 @@ after(async () => {
 
 /** Resolves when `check` holds (polled with a deadline): for effects that cross processes. */
 const until = (check: () => Promise<boolean>, limitMs = 10_000) => eventually(check, Boolean, limitMs);
-
-/** A promise the test settles itself: work that stays in flight until the test says so, without sleeping. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { opened, open };
-}
 
 describe('cache building blocks', () => {
   test('TTL presets with ±10% jitter', () => {
