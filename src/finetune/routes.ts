@@ -94,6 +94,7 @@ export function registerFineTuningRoutes(app: FastifyInstance, datasets: Dataset
               z.object({
                 id: z.string(),
                 name: z.string(),
+                family: z.enum(['llama', 'mistral', 'qwen', 'deepseek', 'openai', 'local']),
                 parametersB: z.number(),
                 contextTokens: z.number(),
                 gpu: z.string(),

@@ -6163,6 +6163,8 @@ export interface operations {
                     "application/json": {
                         models: {
                             contextTokens: number;
+                            /** @enum {string} */
+                            family: "llama" | "mistral" | "qwen" | "deepseek" | "openai" | "local";
                             gpu: string;
                             gpuCount: number;
                             id: string;
