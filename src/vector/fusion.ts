@@ -8,6 +8,8 @@ export interface Candidate {
   chunk: number;
   score: number;
   matched?: ('vector' | 'keyword')[];
+  /** Keyword side: share of the query's terms the passage holds. */
+  coverage?: number;
 }
 
 export interface FusionOptions {

@@ -15,6 +15,8 @@ export interface KeywordMatch {
   chunk: number;
   /** Higher is better; comparable within one query only. */
   score: number;
+  /** Share of the query's terms the passage contains, 0..1: comparable across queries. */
+  coverage: number;
 }
 
 export class KeywordRepository {
@@ -76,8 +78,16 @@ export class KeywordRepository {
     if (this.engine === 'sqlite') {
       // Each term is a quoted FTS5 phrase, so user text can never be read as query syntax.
       const match = terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' OR ');
-      const { rows } = await sql<{ entityType: string; entityId: string; chunk: number; rank: number }>`
-        select d.entity_type, d.entity_id, d.chunk, bm25(search_documents_fts) as rank
+      // highlight() marks the matched phrases: which of the query's terms a passage holds.
+      const { rows } = await sql<{
+        entityType: string;
+        entityId: string;
+        chunk: number;
+        rank: number;
+        marked: string;
+      }>`
+        select d.entity_type, d.entity_id, d.chunk, bm25(search_documents_fts) as rank,
+          highlight(search_documents_fts, 0, char(1), char(2)) as marked
         from search_documents_fts join search_documents d on d.id = search_documents_fts.rowid
         where search_documents_fts match ${match} and d.workspace_id = ${workspaceId} ${typeFilter}
         order by rank limit ${options.limit}`.execute(this.db);
@@ -87,14 +97,27 @@ export class KeywordRepository {
         entityId: row.entityId,
         chunk: Number(row.chunk),
         score: -row.rank,
+        coverage: coverageOf(terms, row.marked),
       }));
     }
     const query = sql`(${sql.join(
       terms.map((term) => sql`phraseto_tsquery('simple', ${term})`),
       sql` || `,
     )})`;
-    const { rows } = await sql<{ entityType: string; entityId: string; chunk: number; rank: number }>`
-      select entity_type, entity_id, chunk, ts_rank_cd(document, ${query}) as rank from search_documents
+    const matchedTerms = sql.join(
+      terms.map((term) => sql`(document @@ phraseto_tsquery('simple', ${term}))::int`),
+      sql` + `,
+    );
+    const { rows } = await sql<{
+      entityType: string;
+      entityId: string;
+      chunk: number;
+      rank: number;
+      matchedTerms: number;
+    }>`
+      select entity_type, entity_id, chunk, ts_rank_cd(document, ${query}) as rank,
+        ${matchedTerms} as matched_terms
+      from search_documents
       where workspace_id = ${workspaceId} and document @@ ${query} ${typeFilter}
       order by rank desc limit ${options.limit}`.execute(this.db);
     return rows.map((row) => ({
@@ -102,6 +125,14 @@ export class KeywordRepository {
       entityId: row.entityId,
       chunk: Number(row.chunk),
       score: Number(row.rank),
+      coverage: Number(row.matchedTerms) / terms.length,
     }));
   }
+}
+
+/** Share of `terms` found among the phrases FTS5 marked (between \x01 and \x02) in a passage. */
+function coverageOf(terms: readonly string[], marked: string): number {
+  const found = new Set([...marked.matchAll(/\x01([^\x02]*)\x02/g)].map((match) => match[1]!.toLowerCase()));
+  const text = [...found].join(' ');
+  return terms.filter((term) => found.has(term) || text.includes(term)).length / terms.length;
 }

@@ -7,6 +7,7 @@ import { entityTypeList, entityTypeNames, recordIdSchema } from '../crm/records/
 import { workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses, workspaceParams } from '../platform/http/schemas.ts';
 import { TimeSlicer } from '../platform/time-slicer.ts';
+import { NOISE_FLOOR } from './relevance.ts';
 import type { SearchHit, VectorService } from './service.ts';
 
 const tags = ['search'];
@@ -28,7 +29,13 @@ const hitSchema = z.object({
   snippet: z.string(),
   matched: z.array(z.enum(['vector', 'keyword'])).optional(),
 });
-const resultsSchema = z.object({ results: z.array(hitSchema), model: z.string(), tookMs: z.number() });
+const resultsSchema = z.object({
+  results: z.array(hitSchema),
+  model: z.string(),
+  tookMs: z.number(),
+  /** Why there are no results, when there are none. */
+  reason: z.string().optional(),
+});
 const indexReportSchema = z.object({
   indexed: z.number(),
   vectors: z.number(),
@@ -50,7 +57,8 @@ const searchBody = z
   })
   .strict();
 const hybridBody = searchBody.extend({
-  vectorWeight: z.number().min(0).max(1).default(0.7),
+  /** Omitted: one calibrated relevance from both sides; given: the weighted mean of the two sides' own. */
+  vectorWeight: z.number().min(0).max(1).optional(),
   fusion: z.enum(['weighted', 'rrf']).default('weighted'),
 });
 
@@ -130,7 +138,7 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
     },
     async (request) => {
       const body = request.body;
-      return timedResults(vectors, () => vectors.search(workspaceOf(request).id, body));
+      return timedResults(vectors, () => vectors.search(workspaceOf(request).id, body), body.minScore);
     },
   );
 
@@ -149,7 +157,11 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
     },
     async (request) => {
       const body = request.body;
-      return timedResults(vectors, () => vectors.hybridSearch(workspaceOf(request).id, body));
+      return timedResults(
+        vectors,
+        () => vectors.hybridSearch(workspaceOf(request).id, body),
+        body.fusion === 'rrf' ? undefined : body.minScore,
+      );
     },
   );
 
@@ -272,8 +284,14 @@ export function registerVectorRoutes(app: FastifyInstance, vectors: VectorServic
 }
 
 /** The reply of every search route: its results, the model that ranked them, and how long it took. */
-async function timedResults(vectors: VectorService, search: () => Promise<SearchHit[]>) {
+async function timedResults(vectors: VectorService, search: () => Promise<SearchHit[]>, minScore?: number) {
   const started = performance.now();
   const results = await search();
-  return { results, model: vectors.model, tookMs: Number((performance.now() - started).toFixed(2)) };
+  const tookMs = Number((performance.now() - started).toFixed(2));
+  if (results.length > 0 || minScore === undefined) return { results, model: vectors.model, tookMs };
+  const reason =
+    minScore > NOISE_FLOOR
+      ? `no record reached minScore ${minScore} (scores are calibrated probabilities of relevance)`
+      : `no record is likely relevant: nothing matched the query's words, and nothing came close enough in meaning to stand out from noise (relevance under ${NOISE_FLOOR})`;
+  return { results, model: vectors.model, tookMs, reason };
 }

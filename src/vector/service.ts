@@ -6,9 +6,19 @@ import { entityTypeNames, entityTypes } from '../crm/records/entity-types.ts';
 import type { RecordsService } from '../crm/records/service.ts';
 import { type CacheService, hashKey } from '../platform/cache/cache-service.ts';
 import { traced } from '../platform/observability/tracing.ts';
+import { STOP_WORDS } from '../platform/stop-words.ts';
 import { entityChunks, entityText } from './entity-text.ts';
 import { bestPerEntity, type Candidate, type FusionOptions, fuseRankings } from './fusion.ts';
 import type { KeywordRepository } from './keyword-repository.ts';
+import {
+  hybridRelevance,
+  NOISE_FLOOR,
+  type RelevanceModel,
+  relevanceModelFor,
+  type SideScores,
+  sideScores,
+  vectorRelevance,
+} from './relevance.ts';
 import type { NamespaceInfo, VectorItem, VectorMatch, VectorStore } from './stores/vector-store.ts';
 
 export interface SearchRequest {
@@ -28,7 +38,11 @@ export interface SearchHit {
   matched?: ('vector' | 'keyword')[];
 }
 
-export interface HybridRequest extends SearchRequest, FusionOptions {}
+export interface HybridRequest extends SearchRequest {
+  /** Given: the weighted mean of each side's relevance; omitted: one relevance from both sides' evidence. */
+  vectorWeight?: number;
+  fusion: FusionOptions['fusion'];
+}
 
 export interface IndexReport {
   indexed: number;
@@ -40,6 +54,10 @@ export interface IndexReport {
 const INDEX_BATCH = 256;
 /** Candidates asked of the engine per wanted result: an entity may match with several chunks. */
 const OVERFETCH = 3;
+/** Records each side proposes at least: relevance reads how far a match stands above the others. */
+const MIN_CANDIDATES = 20;
+
+const candidatePool = (topK: number) => Math.max(topK, MIN_CANDIDATES);
 
 export class VectorService {
   constructor(
@@ -48,7 +66,11 @@ export class VectorService {
     private readonly records: RecordsService,
     private readonly cache: CacheService,
     private readonly keywords: KeywordRepository,
-  ) {}
+  ) {
+    this.relevance = relevanceModelFor(embedder.model);
+  }
+
+  private readonly relevance: RelevanceModel & { vectorWeight: number };
 
   get model(): string {
     return this.embedder.model;
@@ -163,7 +185,7 @@ export class VectorService {
         entityType: type,
         entityId: chunk.entityId,
         chunk: chunk.index,
-        text: chunk.text,
+        text: withoutFieldLabels(chunk.text),
       })),
     );
     // A search between the write and now may have cached results without these vectors.
@@ -188,35 +210,64 @@ export class VectorService {
     const cached = await this.cache.getCachedSearchResults<SearchHit[]>(workspaceId, cacheKey);
     if (cached) return cached;
     const vector = await this.embedText(request.query, workspaceId);
-    const matches = await this.queryStore(workspaceId, vector, request.topK, request.entityTypes);
-    const hits = await this.hydrate(workspaceId, matches, request.minScore, request.topK);
+    const matches = await this.queryStore(
+      workspaceId,
+      vector,
+      candidatePool(request.topK),
+      request.entityTypes,
+    );
+    const scored = vectorRelevance(sideScores(matches, []), this.relevance);
+    const hits = await this.hydrate(
+      workspaceId,
+      scored,
+      Math.max(request.minScore, NOISE_FLOOR),
+      request.topK,
+    );
     await this.cache.cacheSearchResults(workspaceId, cacheKey, hits);
     return hits;
   }
 
+  /** Both sides' candidates for a query, one per record, with the features relevance is computed from. */
+  async candidates(
+    workspaceId: string,
+    query: string,
+    options: { topK: number; entityTypes?: EntityTypeName[] },
+  ): Promise<SideScores> {
+    const pool = candidatePool(options.topK);
+    const vector = await this.embedText(query, workspaceId);
+    const [vectorMatches, keywordMatches] = await Promise.all([
+      this.queryStore(workspaceId, vector, pool, options.entityTypes),
+      this.keywords.search(workspaceId, keywordTerms(query), {
+        limit: pool * OVERFETCH,
+        entityTypes: options.entityTypes,
+      }),
+    ]);
+    return sideScores(vectorMatches, keywordMatches);
+  }
+
   /**
-   * Vector and keyword rankings fused. Records whose name, email, company or title is exactly the query come
-   * first whatever their scores: typing an exact identifier means "that one".
+   * Vector and keyword evidence combined into one calibrated relevance (relevance.ts), or reciprocal rank
+   * fusion on request. Records whose name, email, company or title is exactly the query come first whatever
+   * their scores: typing an exact identifier means "that one".
    */
   async hybridSearch(workspaceId: string, request: HybridRequest): Promise<SearchHit[]> {
     const cacheKey = { kind: 'hybrid', model: this.embedder.model, ...request };
     const cached = await this.cache.getCachedSearchResults<SearchHit[]>(workspaceId, cacheKey);
     if (cached) return cached;
-    const candidates = request.topK * OVERFETCH;
-    const vector = await this.embedText(request.query, workspaceId);
-    const [vectorMatches, keywordMatches] = await Promise.all([
-      this.queryStore(workspaceId, vector, request.topK, request.entityTypes),
-      this.keywords.search(workspaceId, keywordTerms(request.query), {
-        limit: candidates,
-        entityTypes: request.entityTypes,
-      }),
-    ]);
-    const weighted = fuseRankings(vectorMatches, keywordMatches, request);
+    const sides = await this.candidates(workspaceId, request.query, request);
+    const rrf = request.fusion === 'rrf';
+    const scored = rrf
+      ? fuseRankings([...sides.vector.values()], [...sides.keyword.values()], {
+          fusion: 'rrf',
+          vectorWeight: request.vectorWeight ?? this.relevance.vectorWeight,
+        })
+      : hybridRelevance(sides, this.relevance, request.vectorWeight);
+    // RRF scores are ranks, not probabilities: no floor and no minScore apply to them.
     const hits = await this.hydrate(
       workspaceId,
-      weighted,
-      request.fusion === 'rrf' ? 0 : request.minScore,
-      weighted.length,
+      scored,
+      rrf ? 0 : Math.max(request.minScore, NOISE_FLOOR),
+      scored.length,
     );
     const exact = request.query.trim().toLowerCase();
     const isExact = (hit: SearchHit & { identifiers?: string[] }) =>
@@ -344,7 +395,18 @@ export function keywordTerms(query: string): string[] {
       .replace(/[\p{L}\p{N}]+(?:[@._'-][\p{L}\p{N}]+)+/gu, ' ')
       .toLowerCase()
       .match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set([...compound.map((term) => term.toLowerCase()), ...words])].slice(0, 32);
+  // Function words match nearly every record: left out unless the query is nothing else.
+  const topical = words.filter((word) => !STOP_WORDS.has(word));
+  const chosen = compound.length + topical.length > 0 ? topical : words;
+  return [...new Set([...compound.map((term) => term.toLowerCase()), ...chosen])].slice(0, 32);
+}
+
+/**
+ * The keyword index reads the values only: "notes:" or "description:" start every record's text, and would
+ * make a query with the word "notes" match everything.
+ */
+export function withoutFieldLabels(text: string): string {
+  return text.replace(/^[a-z][a-z -]*: /gm, '');
 }
 
 /** What a user may type to mean exactly this record. */

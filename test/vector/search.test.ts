@@ -68,8 +68,9 @@ describe('semantic search', () => {
     );
     const plural = await search({ query: 'single sign-on', entityTypes: ['documents'] });
     assert.equal(plural.status, 200, 'plural type names are accepted too');
-    const strict = await search({ query: 'single sign-on audit logs', minScore: 0.99 });
+    const strict = await search({ query: 'single sign-on audit logs', minScore: 1 });
     assert.deepEqual(strict.body.results, []);
+    assert.match(strict.body.reason, /no record reached minScore 1/);
     const all = await search({ query: 'single sign-on audit logs', minScore: 0.2, topK: 10 });
     assert.ok(all.body.results.every((hit: { score: number }) => hit.score >= 0.2));
   });

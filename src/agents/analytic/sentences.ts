@@ -1,6 +1,7 @@
 // Extractive text work for the summary, research and insight agents: sentences ranked by how central they
 // are to the text (cosine to the TF-IDF centroid of all sentences), plus cue-phrase classifiers for action
 // items, risks and opportunities.
+import { STOP_WORDS } from '../../platform/stop-words.ts';
 
 export interface RankedSentence {
   text: string;
@@ -9,12 +10,6 @@ export interface RankedSentence {
   score: number;
   source?: string;
 }
-
-const STOPWORDS = new Set(
-  'a an and are as at be by for from has have in is it its of on or that the this to was were will with we our they their them he she his her you your not but if then so than'.split(
-    ' ',
-  ),
-);
 
 export function splitSentences(text: string): string[] {
   return text
@@ -26,7 +21,7 @@ export function splitSentences(text: string): string[] {
 
 function terms(sentence: string): string[] {
   return (sentence.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter(
-    (term) => term.length > 2 && !STOPWORDS.has(term),
+    (term) => term.length > 2 && !STOP_WORDS.has(term),
   );
 }
 

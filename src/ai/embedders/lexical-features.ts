@@ -1,13 +1,6 @@
 // The features the local embedder hashes: words, word pairs and character trigrams, so that exact terms,
 // short phrases and spelling variants ("integrate", "integration") all land near each other.
-
-const STOP_WORDS = new Set(
-  (
-    'a an and are as at be been but by for from has have he her his i if in into is it its me my no not of on ' +
-    'or our she so than that the their them then there these they this to too us was we were what when where ' +
-    'which who will with would you your'
-  ).split(' '),
-);
+import { STOP_WORDS } from '../../platform/stop-words.ts';
 
 export interface FeatureWeights {
   word: number;
