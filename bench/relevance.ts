@@ -51,6 +51,7 @@ export async function devSetInstance(env: Record<string, string>) {
     LOG_LEVEL: 'warn',
     BOOTSTRAP_DEMO: 'false',
     RATE_LIMIT_PER_MINUTE: '100000000',
+    MODEL_AUTO_PULL: 'false',
     ...env,
   });
   const built = await buildApp(config, createLogger({ logLevel: 'warn' }));

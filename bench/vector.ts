@@ -12,7 +12,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SingleBar } from 'cli-progress';
-import { createEmbedder } from '../src/ai/embedders/index.ts';
 import { createLocalEmbedder } from '../src/ai/embedders/local.ts';
 import { createAi } from '../src/ai/index.ts';
 import { type EntityTypeName, entityTypeList } from '../src/crm/records/entity-types.ts';
@@ -150,7 +149,8 @@ async function main() {
   const { env, platform, crm, workspaceId } = instance;
   const children: ChildProcess[] = [];
   try {
-    const vector = await createVector(platform, crm, await createAi(platform), { repair: false });
+    const ai = await createAi(platform);
+    const vector = await createVector(platform, crm, ai, { repair: false });
 
     const indexStarted = performance.now();
     const indexed = await vector.service.rebuild(workspaceId);
@@ -176,7 +176,7 @@ async function main() {
         }
       }
     }
-    const embedder = await createEmbedder(instance.config.embedding);
+    const embedder = ai.registry.embedder;
     const allVectors = await embedder.embed(texts);
     const dimensions = embedder.dimensions;
     const matrix = new Float32Array(allVectors.length * dimensions);

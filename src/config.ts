@@ -59,7 +59,15 @@ export const environmentSchema = z
     CACHE_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
     CACHE_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(10).default(2000),
     VECTOR_DB_BACKEND: z.enum(['local', 'pinecone', 'milvus']).default('local'),
-    EMBEDDING_PROVIDER: z.enum(['local', 'onnx', 'openai']).default('local'),
+    EMBEDDING_PROVIDER: z.enum(['auto', 'local', 'onnx', 'openai']).default('auto'),
+    EMBEDDING_DTYPE: z.enum(['auto', 'fp32', 'q8']).default('auto'),
+    EMBEDDING_DEFAULT_MODEL: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'a hub model id, owner/name')
+      .default('Xenova/all-MiniLM-L6-v2'),
+    MODEL_AUTO_PULL: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
+    HF_ENDPOINT: z.url().default('https://huggingface.co'),
+    HF_TOKEN: optionalString,
     EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
     EMBEDDING_DIMENSIONS: z.coerce.number().int().min(16).max(4096).optional(),
     EMBEDDING_BASE_URL: z.url().default('https://api.openai.com/v1'),
@@ -264,9 +272,21 @@ export interface Config {
     | { backend: 'milvus'; address: string; token?: string; database?: string; collection: string };
   embedding:
     | { provider: 'local'; dimensions: number }
-    | { provider: 'onnx'; modelPath: string }
+    | { provider: 'onnx'; modelPath: string; dtype: 'auto' | 'fp32' | 'q8' }
+    | {
+        provider: 'auto';
+        /** The pulled model to serve, and to pull on first start when the hub is reachable. */
+        defaultModel: string;
+        dtype: 'auto' | 'fp32' | 'q8';
+        /** The local embedder's size, when it serves. */
+        dimensions: number;
+        /** OPENAI_API_KEY set and nothing else chosen: OpenAI's embeddings, as the mission configures. */
+        openai?: { baseUrl: string; apiKey: string; model: string; dimensions: number };
+      }
     | { provider: 'openai'; baseUrl: string; apiKey?: string; model: string; dimensions: number };
   providers: { openAiApiKey?: string; togetherApiKey?: string; replicateApiToken?: string };
+  /** Where embedding models are downloaded from (`crm-ai models pull`, and EMBEDDING_PROVIDER=auto). */
+  models: { hubEndpoint: string; hubToken?: string; autoPull: boolean };
   http: {
     bodyLimitBytes: number;
     rateLimitPerMinute: number;
@@ -380,6 +400,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       togetherApiKey: env.TOGETHER_AI_API_KEY,
       replicateApiToken: env.REPLICATE_API_TOKEN,
     },
+    models: { hubEndpoint: env.HF_ENDPOINT, hubToken: env.HF_TOKEN, autoPull: env.MODEL_AUTO_PULL },
     http: {
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
@@ -413,7 +434,20 @@ function resolveVector(env: Environment): Config['vector'] {
 }
 
 function resolveEmbedding(env: Environment): Config['embedding'] {
-  if (env.EMBEDDING_PROVIDER === 'onnx') return { provider: 'onnx', modelPath: env.EMBEDDING_MODEL_PATH! };
+  if (env.EMBEDDING_PROVIDER === 'onnx' || (env.EMBEDDING_PROVIDER === 'auto' && env.EMBEDDING_MODEL_PATH))
+    return { provider: 'onnx', modelPath: env.EMBEDDING_MODEL_PATH!, dtype: env.EMBEDDING_DTYPE };
+  if (env.EMBEDDING_PROVIDER === 'auto') {
+    const apiKey = env.EMBEDDING_API_KEY ?? env.OPENAI_API_KEY;
+    return {
+      provider: 'auto',
+      defaultModel: env.EMBEDDING_DEFAULT_MODEL,
+      dtype: env.EMBEDDING_DTYPE,
+      dimensions: env.EMBEDDING_DIMENSIONS ?? 384,
+      openai: apiKey
+        ? { baseUrl: env.EMBEDDING_BASE_URL, apiKey, model: env.EMBEDDING_MODEL, dimensions: 1536 }
+        : undefined,
+    };
+  }
   if (env.EMBEDDING_PROVIDER === 'openai') {
     return {
       provider: 'openai',

@@ -1,6 +1,7 @@
 // The crm-ai command line: serve, migrate, seed, and user/workspace/token administration.
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { importFromCli, listModels, pullFromCli } from './ai/models/models-command.ts';
 import { buildApp } from './app.ts';
 import { createBackup } from './backup/backup.ts';
 import { restoreBackup } from './backup/restore.ts';
@@ -257,6 +258,37 @@ program
     process.stdout.write(
       `${JSON.stringify({ file, createdAt: report.manifest.createdAt, toIndexAtNextStart: report.toIndex })}\n`,
     );
+  });
+
+const models = program.command('models').description('embedding models for semantic search');
+models
+  .command('pull')
+  .description('download an ONNX embedding model from the Hugging Face hub (HF_ENDPOINT for a mirror)')
+  .argument('<id>', 'hub model id, e.g. Xenova/all-MiniLM-L6-v2')
+  .addOption(new Option('--dtype <dtype>', 'weights to fetch').choices(['fp32', 'q8']))
+  .option('--no-progress', 'no progress bar')
+  .action(async (id: string, options: { dtype?: 'fp32' | 'q8'; progress: boolean }) => {
+    const model = await pullFromCli(readConfig(), id, options);
+    process.stdout.write(
+      `${JSON.stringify({ id: model.id, directory: model.directory, dtypes: model.dtypes })}\n`,
+    );
+  });
+models
+  .command('import')
+  .description('install a model directory copied from elsewhere (air-gapped installs)')
+  .argument('<directory>', 'config.json, tokenizer.json and onnx/model.onnx or onnx/model_quantized.onnx')
+  .option('--id <id>', 'the name to list it under (default: the directory name)')
+  .action(async (directory: string, options: { id?: string }) => {
+    const model = await importFromCli(readConfig(), directory, options.id);
+    process.stdout.write(
+      `${JSON.stringify({ id: model.id, directory: model.directory, dtypes: model.dtypes })}\n`,
+    );
+  });
+models
+  .command('list')
+  .description('installed embedding models')
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(listModels(readConfig()), null, 2)}\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -18,6 +18,9 @@ export async function seededInstance(name: string, size: number, overrides: Reco
     REDIS_URL: '',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
+    // Benchmarks say which embedder they measure; none downloads one behind their back.
+    EMBEDDING_PROVIDER: process.env.EMBEDDING_PROVIDER ?? 'local',
+    MODEL_AUTO_PULL: 'false',
     ...overrides,
   };
   const config = loadConfig(env);

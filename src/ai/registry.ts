@@ -55,7 +55,8 @@ export interface ModelRegistryOptions {
 const CHECK_EVERY_MS = 5_000;
 
 export class ModelRegistry {
-  readonly embedder: Embedder;
+  private current: Embedder;
+  private readonly embedderListeners: ((embedder: Embedder) => Promise<void>)[] = [];
   // Classifiers are trained on the local embedder's default space, whatever search uses.
   private readonly classifierEmbedder = createLocalEmbedder();
   private readonly defaultChat?: ChatModel;
@@ -71,8 +72,23 @@ export class ModelRegistry {
     private readonly db: Kysely<AiTables>,
     private readonly options: ModelRegistryOptions,
   ) {
-    this.embedder = options.embedder;
+    this.current = options.embedder;
     if (options.defaultChat) this.defaultChat = createChatModel(options.defaultChat);
+  }
+
+  /** The search embedder serving now. */
+  get embedder(): Embedder {
+    return this.current;
+  }
+
+  /** Called when the embedder changes (the default model finished downloading): search reindexes. */
+  onEmbedderChange(listener: (embedder: Embedder) => Promise<void>): void {
+    this.embedderListeners.push(listener);
+  }
+
+  async switchEmbedder(embedder: Embedder): Promise<void> {
+    this.current = embedder;
+    for (const listener of this.embedderListeners) await listener(embedder);
   }
 
   get defaultChatModel(): string | undefined {

@@ -72,6 +72,11 @@ export async function createVector(
   const { embedder } = ai.registry;
   const keywords = new KeywordRepository(platform.database.kysely, platform.database.engine);
   const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);
+  // The default model arrived after start (EMBEDDING_PROVIDER=auto): every index is rebuilt with it.
+  ai.registry.onEmbedderChange(async (next) => {
+    service.useEmbedder(next);
+    for (const workspaceId of await crm.identity.listAllWorkspaceIds()) await service.rebuild(workspaceId);
+  });
   const { queue } = platform;
   let indexer: RecordIndexer;
   // The embedded engine indexes in this process (its own batching queue); a shared queue spreads the work

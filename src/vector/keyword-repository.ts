@@ -87,7 +87,7 @@ export class KeywordRepository {
         marked: string;
       }>`
         select d.entity_type, d.entity_id, d.chunk, bm25(search_documents_fts) as rank,
-          highlight(search_documents_fts, 0, char(1), char(2)) as marked
+          highlight(search_documents_fts, 0, '⟦', '⟧') as marked
         from search_documents_fts join search_documents d on d.id = search_documents_fts.rowid
         where search_documents_fts match ${match} and d.workspace_id = ${workspaceId} ${typeFilter}
         order by rank limit ${options.limit}`.execute(this.db);
@@ -130,9 +130,9 @@ export class KeywordRepository {
   }
 }
 
-/** Share of `terms` found among the phrases FTS5 marked (between \x01 and \x02) in a passage. */
+/** Share of `terms` found among the phrases FTS5 marked (between ⟦ and ⟧) in a passage. */
 function coverageOf(terms: readonly string[], marked: string): number {
-  const found = new Set([...marked.matchAll(/\x01([^\x02]*)\x02/g)].map((match) => match[1]!.toLowerCase()));
+  const found = new Set([...marked.matchAll(/⟦([^⟧]*)⟧/g)].map((match) => match[1]!.toLowerCase()));
   const text = [...found].join(' ');
   return terms.filter((term) => found.has(term) || text.includes(term)).length / terms.length;
 }

@@ -62,7 +62,7 @@ const candidatePool = (topK: number) => Math.max(topK, MIN_CANDIDATES);
 export class VectorService {
   constructor(
     private readonly store: VectorStore,
-    private readonly embedder: Embedder,
+    private embedder: Embedder,
     private readonly records: RecordsService,
     private readonly cache: CacheService,
     private readonly keywords: KeywordRepository,
@@ -70,7 +70,13 @@ export class VectorService {
     this.relevance = relevanceModelFor(embedder.model);
   }
 
-  private readonly relevance: RelevanceModel & { vectorWeight: number };
+  private relevance: RelevanceModel & { vectorWeight: number };
+
+  /** Serves a new embedder from now on (the caller rebuilds the indexes it made stale). */
+  useEmbedder(embedder: Embedder): void {
+    this.embedder = embedder;
+    this.relevance = relevanceModelFor(embedder.model);
+  }
 
   get model(): string {
     return this.embedder.model;

@@ -51,6 +51,9 @@ export async function startTestApp(
   const fullEnv = {
     LOG_LEVEL: 'silent',
     BOOTSTRAP_DEMO: 'false',
+    // The suite's default embedder is the local one; tests of `auto` and real models say so.
+    EMBEDDING_PROVIDER: 'local',
+    MODEL_AUTO_PULL: 'false',
     RATE_LIMIT_PER_MINUTE: '100000',
     ...db.env,
     ...env,

@@ -4,6 +4,8 @@ export interface Embedder {
   /** Identifies the vector space; stored with every vector, so a change of model is detected, never mixed. */
   readonly model: string;
   readonly dimensions: number;
+  /** The longest input the model reads, in tokens; longer text is cut (unset: no limit that matters). */
+  readonly maxTokens?: number;
   /** One L2-normalised vector per text, in order. */
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
