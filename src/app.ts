@@ -36,7 +36,7 @@ export async function buildApp(config: Config, log?: Logger) {
   }
   app.addHook('onClose', async () => {
     await fineTuning.close();
-    ai.close();
+    await ai.close();
     await vector.close();
     await platform.close();
   });

@@ -33,7 +33,7 @@ export async function startWorker(config: Config) {
   return {
     platform,
     async close() {
-      ai.close();
+      await ai.close();
       await fineTuning.close();
       await vector.close();
       await platform.close();

@@ -12,7 +12,7 @@ export interface Ai {
   registry: ModelRegistry;
   /** Settles when the background download of the default model has ended (either way); tests await it. */
   upgraded: Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function createAi(platform: Platform): Promise<Ai> {
@@ -65,5 +65,12 @@ export async function createAi(platform: Platform): Promise<Ai> {
       }
     })();
   }
-  return { registry, upgraded, close: () => stop.abort() };
+  return {
+    registry,
+    upgraded,
+    async close() {
+      stop.abort();
+      await registry.embedder.close?.();
+    },
+  };
 }

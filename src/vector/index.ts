@@ -74,7 +74,9 @@ export async function createVector(
   const service = new VectorService(store, embedder, crm.records, platform.cache, keywords);
   // The default model arrived after start (EMBEDDING_PROVIDER=auto): every index is rebuilt with it.
   ai.registry.onEmbedderChange(async (next) => {
+    const previous = service.currentEmbedder;
     service.useEmbedder(next);
+    await previous.close?.();
     for (const workspaceId of await crm.identity.listAllWorkspaceIds()) await service.rebuild(workspaceId);
   });
   const { queue } = platform;

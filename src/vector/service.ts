@@ -82,6 +82,11 @@ export class VectorService {
     return this.embedder.model;
   }
 
+  /** The embedder serving now. */
+  get currentEmbedder(): Embedder {
+    return this.embedder;
+  }
+
   get dimensions(): number {
     return this.embedder.dimensions;
   }

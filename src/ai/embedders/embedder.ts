@@ -6,6 +6,8 @@ export interface Embedder {
   readonly dimensions: number;
   /** The longest input the model reads, in tokens; longer text is cut (unset: no limit that matters). */
   readonly maxTokens?: number;
+  /** Releases what the embedder holds (a model's worker thread). */
+  close?(): Promise<void>;
   /** One L2-normalised vector per text, in order. */
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }

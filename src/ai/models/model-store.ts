@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readModelCard } from '../embedders/onnx.ts';
+import { readModelCard } from '../embedders/onnx-model.ts';
 
 export interface ModelManifest {
   /** A hub id (`Xenova/all-MiniLM-L6-v2`) or the imported directory's name. */
