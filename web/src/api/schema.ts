@@ -7839,7 +7839,6 @@ export interface operations {
                     query: string;
                     /** @default 10 */
                     topK?: number;
-                    /** @default 0.7 */
                     vectorWeight?: number;
                 };
             };
@@ -7853,6 +7852,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         model: string;
+                        reason?: string;
                         results: {
                             entityId: string;
                             /** @enum {string} */
@@ -8497,6 +8497,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         model: string;
+                        reason?: string;
                         results: {
                             entityId: string;
                             /** @enum {string} */
@@ -8665,6 +8666,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         model: string;
+                        reason?: string;
                         results: {
                             entityId: string;
                             /** @enum {string} */

@@ -82,7 +82,7 @@ function RunAgent({
   const { evidence, ...output } = (answer ?? {}) as { evidence?: Evidence[] } & Record<string, unknown>;
 
   return (
-    <Section title="AgentRun an agent" actions={<span className="muted">engine: {engine}</span>}>
+    <Section title="Run an agent" actions={<span className="muted">engine: {engine}</span>}>
       <div className="grid">
         <label>
           Agent
@@ -123,7 +123,7 @@ function RunAgent({
       </div>
       <p className="muted">{agents.find((a) => a.name === agent)?.description}</p>
       <button type="button" disabled={busy || (recordInput !== undefined && !recordId)} onClick={run}>
-        {busy ? 'Running…' : 'AgentRun'}
+        {busy ? 'Running…' : 'Run'}
       </button>
       <ErrorNote error={error} />
       {answer ? (
@@ -243,7 +243,7 @@ function WorkflowBuilder({
           Add step
         </button>
         <button type="button" disabled={busy} onClick={run}>
-          {busy ? 'Running…' : 'AgentRun workflow'}
+          {busy ? 'Running…' : 'Run workflow'}
         </button>
       </div>
       <ErrorNote error={error} />

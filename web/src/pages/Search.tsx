@@ -18,9 +18,15 @@ const TYPES = [
 export function SearchPage({ workspace }: { workspace: Workspace }) {
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<'hybrid' | 'semantic'>('hybrid');
-  const [weight, setWeight] = useState(0.7);
+  // null: the server's calibrated fusion of both sides; a number: the user's own weighting.
+  const [weight, setWeight] = useState<number | null>(null);
   const [types, setTypes] = useState<string[]>([]);
-  const [results, setResults] = useState<{ title: string; hits: SearchHit[]; tookMs?: number } | null>(null);
+  const [results, setResults] = useState<{
+    title: string;
+    hits: SearchHit[];
+    tookMs?: number;
+    reason?: string;
+  } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
   const base = `/api/vector/${workspace.id}`;
@@ -41,9 +47,9 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
       const body = {
         query,
         ...(types.length ? { entityTypes: types } : {}),
-        ...(mode === 'hybrid' ? { vectorWeight: weight } : {}),
+        ...(mode === 'hybrid' && weight !== null ? { vectorWeight: weight } : {}),
       };
-      const response = await post<{ results: SearchHit[]; tookMs: number }>(
+      const response = await post<{ results: SearchHit[]; tookMs: number; reason?: string }>(
         `${base}/${mode === 'hybrid' ? 'hybrid-search' : 'search'}`,
         body,
       );
@@ -51,6 +57,7 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
         title: `${mode === 'hybrid' ? 'Hybrid' : 'Semantic'} results for “${query}”`,
         hits: response.results,
         tookMs: response.tookMs,
+        reason: response.reason,
       };
     });
   const similar = (hit: SearchHit) =>
@@ -97,16 +104,23 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
           </div>
           {mode === 'hybrid' ? (
             <label>
-              Vector weight: {weight.toFixed(2)} (keyword {(1 - weight).toFixed(2)})
+              {weight === null
+                ? 'Vector weight: automatic (calibrated fusion)'
+                : `Vector weight: ${weight.toFixed(2)} (keyword ${(1 - weight).toFixed(2)})`}
               <input
                 type="range"
                 name="vectorWeight"
                 min={0}
                 max={1}
                 step={0.05}
-                value={weight}
+                value={weight ?? 0.7}
                 onChange={(event) => setWeight(Number(event.target.value))}
               />
+              {weight === null ? null : (
+                <button type="button" onClick={() => setWeight(null)}>
+                  Automatic
+                </button>
+              )}
             </label>
           ) : null}
           <fieldset className="row">
@@ -140,7 +154,11 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
           title={results.title}
           actions={results.tookMs !== undefined ? <span className="muted">{results.tookMs} ms</span> : null}
         >
-          {results.hits.length === 0 ? <p className="muted">Nothing found.</p> : null}
+          {results.hits.length === 0 ? (
+            <p className="muted" data-testid="search-empty">
+              {results.reason ?? 'Nothing found.'}
+            </p>
+          ) : null}
           <ol className="results" data-testid="search-results">
             {results.hits.map((hit) => {
               const plural = TYPES.find((t) => t.name === hit.entityType)?.plural ?? hit.entityType;
@@ -155,7 +173,10 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
                     >
                       {hit.title}
                     </a>
-                    <span className="score" title="similarity score">
+                    <span
+                      className="score"
+                      title="calibrated probability that the record is relevant (similar records: cosine similarity)"
+                    >
                       {hit.score.toFixed(3)}
                     </span>
                     {hit.matched?.map((m) => (
