@@ -77,7 +77,8 @@ export async function pullModel(
         throw new HubError(`${endpoint} answered ${response.status} for ${file}`);
       const sha256 = createHash('sha256');
       const sha1 = createHash('sha1').update(`blob ${sizeOf(entry)}\0`);
-      const counted = Readable.fromWeb(response.body as never);
+      // fetch's web stream and node:stream/web's are the same class under two declarations.
+      const counted = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
       counted.on('data', (chunk: Buffer) => {
         sha256.update(chunk);
         sha1.update(chunk);

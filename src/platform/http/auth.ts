@@ -82,7 +82,12 @@ export function registerAuth(
       failure !== undefined &&
       now - failure.since < FAILED_AUTH_WINDOW_MS &&
       failure.count >= failedAuthLimit;
-    const workspaceRef = (request.params as Record<string, string> | undefined)?.workspaceId;
+    // A hook sees every route, typed or not: the workspace is whichever path parameter carries that name.
+    const { params } = request;
+    const workspaceRef =
+      typeof params === 'object' && params !== null && 'workspaceId' in params
+        ? String(params.workspaceId)
+        : undefined;
     let workspace: WorkspaceContext | undefined;
     try {
       const authorized = await authenticator.authorize(bearerToken(request), workspaceRef);
