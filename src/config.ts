@@ -78,6 +78,7 @@ export const environmentSchema = z
     PINECONE_INDEX_HOST: optionalString,
     PINECONE_CONTROLLER_HOST: optionalString,
     MILVUS_ADDRESS: optionalString,
+    MILVUS_PROTOCOL: z.enum(['rest', 'grpc']).default('rest'),
     MILVUS_TOKEN: optionalString,
     MILVUS_DATABASE: optionalString,
     MILVUS_COLLECTION: z
@@ -269,7 +270,14 @@ export interface Config {
         indexHost?: string;
         controllerHostUrl?: string;
       }
-    | { backend: 'milvus'; address: string; token?: string; database?: string; collection: string };
+    | {
+        backend: 'milvus';
+        address: string;
+        protocol: 'rest' | 'grpc';
+        token?: string;
+        database?: string;
+        collection: string;
+      };
   embedding:
     | { provider: 'local'; dimensions: number }
     | { provider: 'onnx'; modelPath: string; dtype: 'auto' | 'fp32' | 'q8' }
@@ -425,6 +433,7 @@ function resolveVector(env: Environment): Config['vector'] {
     return {
       backend: 'milvus',
       address: env.MILVUS_ADDRESS!,
+      protocol: env.MILVUS_PROTOCOL,
       token: env.MILVUS_TOKEN,
       database: env.MILVUS_DATABASE,
       collection: env.MILVUS_COLLECTION,

@@ -30,7 +30,7 @@ export async function dropNamespace(namespace: string, url = testRedisUrl): Prom
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

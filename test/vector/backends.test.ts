@@ -1,21 +1,26 @@
-// The whole search API over HTTP on each hosted backend, the adapters talking to the contract servers.
+// The whole search API over HTTP on each hosted backend: the adapters talking to the contract servers, and to a
+// real Milvus (Milvus Lite, over gRPC) where the machine has it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startTestApp } from '../support/app.ts';
-import type { ContractServer } from '../support/contract-server.ts';
+import { milvusLiteCommand, startMilvusLite } from '../support/milvus-lite.ts';
 import { startMilvusServer } from '../support/milvus-server.ts';
+
+const milvusLite = milvusLiteCommand();
+
 import { startPineconeServer } from '../support/pinecone-server.ts';
 
 const backends: {
   name: string;
-  start(): Promise<{ server: ContractServer; env: Record<string, string> }>;
+  skip?: string | false;
+  start(): Promise<{ stop(): Promise<void>; env: Record<string, string> }>;
 }[] = [
   {
     name: 'pinecone',
     async start() {
       const server = await startPineconeServer({ apiKey: 'pc-e2e', index: 'crm-e2e', dimension: 384 });
       return {
-        server,
+        stop: () => server.close(),
         env: {
           VECTOR_DB_BACKEND: 'pinecone',
           PINECONE_API_KEY: 'pc-e2e',
@@ -30,17 +35,28 @@ const backends: {
     async start() {
       const server = await startMilvusServer({ token: 'root:Milvus' });
       return {
-        server,
+        stop: () => server.close(),
         env: { VECTOR_DB_BACKEND: 'milvus', MILVUS_ADDRESS: server.url, MILVUS_TOKEN: 'root:Milvus' },
+      };
+    },
+  },
+  {
+    name: 'milvus-lite (gRPC)',
+    skip: milvusLite.skip,
+    async start() {
+      const server = await startMilvusLite(milvusLite.command!);
+      return {
+        stop: () => server.stop(),
+        env: { VECTOR_DB_BACKEND: 'milvus', MILVUS_ADDRESS: server.address, MILVUS_PROTOCOL: 'grpc' },
       };
     },
   },
 ];
 
 for (const backend of backends) {
-  describe(`search over HTTP on ${backend.name}`, () => {
+  describe(`search over HTTP on ${backend.name}`, { skip: backend.skip ?? false }, () => {
     test('records are indexed on write and found by semantic, hybrid and similar search; stats name the backend', async () => {
-      const { server, env } = await backend.start();
+      const { stop, env } = await backend.start();
       const app = await startTestApp(env);
       try {
         const tenant = await app.newTenant();
@@ -76,12 +92,12 @@ for (const backend of backends) {
         assert.ok(after.body.results.every((hit: { entityId: string }) => hit.entityId !== 'c-1'));
 
         const stats = await tenant.api.get(`${vector}/stats`);
-        assert.equal(stats.body.backend, backend.name);
+        assert.equal(stats.body.backend, backend.name.split(' ')[0]!.replace('-lite', ''));
         assert.equal(stats.body.vectorsByType.contact, 1);
         assert.equal(stats.body.vectorsByType.deal, 1);
       } finally {
         await app.close();
-        await server.close();
+        await stop();
       }
     });
   });

@@ -9,7 +9,11 @@ import { LocalVectorStore } from '../../src/vector/stores/local.ts';
 import { MilvusVectorStore } from '../../src/vector/stores/milvus.ts';
 import { PineconeVectorStore } from '../../src/vector/stores/pinecone.ts';
 import type { VectorItem, VectorStore } from '../../src/vector/stores/vector-store.ts';
+import { milvusLiteCommand, startMilvusLite } from '../support/milvus-lite.ts';
 import { type MilvusServer, startMilvusServer } from '../support/milvus-server.ts';
+
+const milvusLite = milvusLiteCommand();
+
 import { type PineconeServer, startPineconeServer } from '../support/pinecone-server.ts';
 
 const DIMENSIONS = 8;
@@ -29,6 +33,7 @@ function item(entityType: string, entityId: string, chunk: number, values: Float
 }
 
 interface Backend {
+  skip?: string | false;
   name: string;
   start(): Promise<{ store: VectorStore; stop(): Promise<void> }>;
 }
@@ -77,10 +82,30 @@ const backends: Backend[] = [
       return { store, stop: () => server.close() };
     },
   },
+  {
+    // A real Milvus (Milvus Lite, over gRPC) where the machine has it.
+    name: 'milvus-lite (gRPC)',
+    skip: milvusLite.skip,
+    async start() {
+      const server = await startMilvusLite(milvusLite.command!);
+      const store = new MilvusVectorStore({
+        address: server.address,
+        protocol: 'grpc',
+        collection: 'crm_ai_vectors',
+      });
+      return {
+        store,
+        stop: async () => {
+          await store.close();
+          await server.stop();
+        },
+      };
+    },
+  },
 ];
 
 for (const backend of backends) {
-  describe(`vector store contract: ${backend.name}`, () => {
+  describe(`vector store contract: ${backend.name}`, { skip: backend.skip ?? false }, () => {
     let store: VectorStore;
     let stop: () => Promise<void>;
     before(async () => {

@@ -1,10 +1,8 @@
-// Milvus through the official SDK's client for the RESTful API v2 (`HttpClient` of @zilliz/milvus2-sdk-node,
-// served by Milvus on its usual port): one collection for the deployment with the workspace as its
-// partition key, Milvus's recommended layout for many tenants. Every expression is scoped to one workspace.
+// Milvus through the official SDK (@zilliz/milvus2-sdk-node), over its RESTful API v2 or gRPC (milvus-api.ts):
+// one collection for the deployment with the workspace as its partition key, Milvus's recommended layout for many tenants. Every expression is scoped to one workspace.
 // Each workspace has one bookkeeping row with the embedding model that filled it.
-import { HttpClient } from '@zilliz/milvus2-sdk-node';
 import { AppError } from '../../platform/errors.ts';
-import { retryingFetch } from '../../platform/retry.ts';
+import { connectMilvus, type MilvusApi, type MilvusRow } from './milvus-api.ts';
 import {
   assertSameModel,
   batches,
@@ -24,6 +22,8 @@ import type { NamespaceInfo, QueryOptions, VectorItem, VectorMatch, VectorStore 
 export interface MilvusStoreOptions {
   /** `host:port` or a URL; Milvus serves gRPC and REST on the same port (19530). */
   address: string;
+  /** `rest` (the RESTful API v2, default) or `grpc` (what Milvus Lite serves). */
+  protocol?: 'rest' | 'grpc';
   token?: string;
   database?: string;
   collection: string;
@@ -33,42 +33,19 @@ export interface MilvusStoreOptions {
   ef?: number;
 }
 
-interface Row {
-  pk: string;
-  workspace_id: string;
-  entity_type: string;
-  entity_id: string;
-  chunk: number;
-  model: string;
-  indexed_at: string;
-  vector: number[];
-}
-
-interface Reply<T> {
-  code: number;
-  data: T;
-  message?: string;
-}
+type Row = MilvusRow;
 
 const UPSERT_BATCH = 200;
-const ID_LENGTH = 512;
 
 export class MilvusVectorStore implements VectorStore {
   readonly backend = 'milvus' as const;
-  private readonly client: HttpClient;
+  private readonly api: MilvusApi;
   private readonly records = new NamespaceRecordCache();
   private collectionReady: Promise<void> | undefined;
   private collectionDimensions: number | undefined;
 
   constructor(private readonly options: MilvusStoreOptions) {
-    const endpoint = /^https?:\/\//.test(options.address) ? options.address : `http://${options.address}`;
-    this.client = new HttpClient({
-      endpoint,
-      ...(options.token ? { token: options.token } : {}),
-      ...(options.database ? { database: options.database } : {}),
-      timeout: options.timeoutMs ?? 30_000,
-      fetch: retryingFetch({ retries: options.retries ?? 4 }),
-    });
+    this.api = connectMilvus(options);
   }
 
   async upsert(namespace: string, model: string, items: readonly VectorItem[]): Promise<void> {
@@ -99,8 +76,7 @@ export class MilvusVectorStore implements VectorStore {
         indexed_at: indexedAt,
         vector: Array.from(item.vector),
       }));
-      for (const batch of batches(rows, UPSERT_BATCH))
-        await this.expect(this.client.upsert({ collectionName: this.options.collection, data: batch }));
+      for (const batch of batches(rows, UPSERT_BATCH)) await this.api.upsert(this.options.collection, batch);
       const written = new Set(rows.map((row) => row.pk));
       // Chunks of the rewritten entities that the new items did not rewrite (the id query matches any type).
       const stale = existing
@@ -133,22 +109,13 @@ export class MilvusVectorStore implements VectorStore {
       if (!record) return [];
       assertSameModel(record, model, vector.length);
       const types = searchedTypes(options);
-      const reply = await this.expect(
-        this.client.search({
-          collectionName: this.options.collection,
-          data: [Array.from(vector)],
-          annsField: 'vector',
-          filter: `${this.scope(namespace)} and entity_type in ${list(types)}`,
-          limit: options.topK,
-          outputFields: ['entity_type', 'entity_id', 'chunk'],
-          searchParams: {
-            metricType: 'COSINE',
-            params: { ef: Math.max(this.options.ef ?? 128, options.topK) },
-          },
-        }),
-      );
-      const hits = (reply.data ?? []) as unknown as (Row & { distance: number | string })[];
-      // COSINE distance in Milvus is the similarity itself: higher is closer.
+      const hits = await this.api.search<Row>(this.options.collection, {
+        vector: Array.from(vector),
+        filter: `${this.scope(namespace)} and entity_type in ${list(types)}`,
+        limit: options.topK,
+        outputFields: ['entity_type', 'entity_id', 'chunk'],
+        ef: Math.max(this.options.ef ?? 128, options.topK),
+      });
       return hits.map((hit) => ({
         entityType: hit.entity_type,
         entityId: hit.entity_id,
@@ -186,7 +153,9 @@ export class MilvusVectorStore implements VectorStore {
   /** Acknowledged writes are already stored by the service. */
   async flush(): Promise<void> {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.api.close();
+  }
 
   /** The workspace clause every expression starts with: the partition key prunes the search to one tenant. */
   private scope(namespace: string): string {
@@ -195,73 +164,21 @@ export class MilvusVectorStore implements VectorStore {
 
   private async collectionExists(): Promise<boolean> {
     if (this.collectionDimensions !== undefined) return true;
-    const reply = await this.expect(
-      this.client.hasCollection({
-        collectionName: this.options.collection,
-        dbName: this.options.database ?? 'default',
-      }),
-    );
-    if (!(reply.data as { has: boolean }).has) return false;
-    await this.readCollectionDimensions();
+    if (!(await this.api.hasCollection(this.options.collection))) return false;
+    this.collectionDimensions = await this.api.dimensions(this.options.collection);
     return true;
   }
 
   private ensureCollection(dimensions: number): Promise<void> {
     this.collectionReady ??= (async () => {
       if (await this.collectionExists()) return;
-      const varchar = (fieldName: string, maxLength: number, extra: object = {}) => ({
-        fieldName,
-        dataType: 'VarChar',
-        elementTypeParams: { max_length: maxLength },
-        ...extra,
-      });
-      await this.expect(
-        this.client.createCollection({
-          collectionName: this.options.collection,
-          schema: {
-            autoID: false,
-            enabledDynamicField: false,
-            fields: [
-              varchar('pk', ID_LENGTH, { isPrimary: true }),
-              varchar('workspace_id', 64, { isPartitionKey: true }),
-              varchar('entity_type', 32),
-              varchar('entity_id', 256),
-              { fieldName: 'chunk', dataType: 'Int64' },
-              varchar('model', 256),
-              varchar('indexed_at', 32),
-              { fieldName: 'vector', dataType: 'FloatVector', elementTypeParams: { dim: dimensions } },
-            ],
-          },
-          indexParams: [
-            {
-              fieldName: 'vector',
-              indexName: 'vector_hnsw',
-              metricType: 'COSINE',
-              params: { index_type: 'HNSW', M: '16', efConstruction: '200' },
-            },
-          ],
-        }),
-      );
+      await this.api.createCollection(this.options.collection, dimensions);
       this.collectionDimensions = dimensions;
     })().catch((error) => {
       this.collectionReady = undefined;
       throw error;
     });
     return this.collectionReady;
-  }
-
-  private async readCollectionDimensions(): Promise<void> {
-    const reply = await this.expect(
-      this.client.describeCollection({ collectionName: this.options.collection }),
-    );
-    // The SDK's type for this reply predates `params`; the REST API sends each field's `dim` there.
-    const fields = (
-      reply.data as unknown as { fields?: { name: string; params?: { key: string; value: string }[] }[] }
-    ).fields;
-    const dim = fields
-      ?.find((field) => field.name === 'vector')
-      ?.params?.find((param) => param.key === 'dim');
-    this.collectionDimensions = dim ? Number(dim.value) : undefined;
   }
 
   private async readNamespaceRecord(namespace: string): Promise<NamespaceRecord | undefined> {
@@ -289,32 +206,17 @@ export class MilvusVectorStore implements VectorStore {
       indexed_at: record.lastIndexedAt ?? '',
       vector: namespaceRecordVector(record.dimensions),
     };
-    await this.expect(this.client.upsert({ collectionName: this.options.collection, data: [row] }));
+    await this.api.upsert(this.options.collection, [row]);
     this.records.set(namespace, record);
   }
 
-  private async select<T>(filter: string, outputFields: string[]): Promise<T[]> {
+  private select<T>(filter: string, outputFields: string[]): Promise<T[]> {
     const counting = outputFields.includes('count(*)');
-    const reply = await this.expect(
-      this.client.query({
-        collectionName: this.options.collection,
-        filter,
-        outputFields,
-        ...(counting ? {} : { limit: 16_384 }),
-      }),
-    );
-    return (reply.data ?? []) as T[];
+    return this.api.query<T>(this.options.collection, filter, outputFields, counting ? undefined : 16_384);
   }
 
   private async deleteWhere(filter: string): Promise<void> {
-    await this.expect(this.client.delete({ collectionName: this.options.collection, filter }));
-  }
-
-  /** The REST API answers 200 with a non-zero `code` for refused requests. */
-  private async expect<T>(pending: Promise<Reply<T>>): Promise<Reply<T>> {
-    const reply = await pending;
-    if (reply.code !== 0) throw new Error(`Milvus error ${reply.code}: ${reply.message ?? 'no message'}`);
-    return reply;
+    await this.api.delete(this.options.collection, filter);
   }
 }
 
