@@ -48,17 +48,26 @@ export function fuseRankings(
         : w * Math.max(0, fromVector?.score ?? 0) +
           (1 - w) * (fromKeyword && topKeyword > 0 ? fromKeyword.score / topKeyword : 0);
     if (score <= 0) continue;
-    const source = (fromVector ?? fromKeyword)!;
-    fused.push({
-      entityType: source.entityType,
-      entityId: source.entityId,
-      // The keyword side's passage is the one that holds the query's words: the better snippet.
-      chunk: (fromKeyword ?? fromVector)!.chunk,
-      score,
-      matched: [...(fromVector ? ['vector' as const] : []), ...(fromKeyword ? ['keyword' as const] : [])],
-    });
+    fused.push(fusedCandidate(fromVector, fromKeyword, score));
   }
   return fused;
+}
+
+/** One record found by either side or both, with the fused score and which sides found it. */
+export function fusedCandidate(
+  fromVector: Candidate | undefined,
+  fromKeyword: Candidate | undefined,
+  score: number,
+): Candidate {
+  const source = (fromVector ?? fromKeyword)!;
+  return {
+    entityType: source.entityType,
+    entityId: source.entityId,
+    // The keyword side's passage is the one that holds the query's words: the better snippet.
+    chunk: (fromKeyword ?? fromVector)!.chunk,
+    score,
+    matched: [...(fromVector ? ['vector' as const] : []), ...(fromKeyword ? ['keyword' as const] : [])],
+  };
 }
 
 /** The best-scoring passage of each record. */

@@ -9,7 +9,7 @@
 // when the keyword side did not find it). So `minScore: 0.7` means
 // "at least 70% likely relevant" with any model, and results under NOISE_FLOOR are never returned.
 import calibration from './calibration.json' with { type: 'json' };
-import { bestPerEntity, type Candidate } from './fusion.ts';
+import { bestPerEntity, type Candidate, fusedCandidate } from './fusion.ts';
 
 export interface RelevanceModel {
   vector: { cos: number; lift: number; bias: number };
@@ -106,15 +106,7 @@ export function hybridRelevance(
       const pKeyword = fromKeyword ? sigma(k.coverage * coverage + k.keyword * keyword + k.bias) : 0;
       score = vectorWeight * pVector + (1 - vectorWeight) * pKeyword;
     }
-    const source = (fromVector ?? fromKeyword)!;
-    out.push({
-      entityType: source.entityType,
-      entityId: source.entityId,
-      // The keyword side's passage is the one that holds the query's words: the better snippet.
-      chunk: (fromKeyword ?? fromVector)!.chunk,
-      score,
-      matched: [...(fromVector ? ['vector' as const] : []), ...(fromKeyword ? ['keyword' as const] : [])],
-    });
+    out.push(fusedCandidate(fromVector, fromKeyword, score));
   }
   return out;
 }
