@@ -15,7 +15,11 @@ export interface Ai {
   close(): Promise<void>;
 }
 
-export async function createAi(platform: Platform): Promise<Ai> {
+/**
+ * `background: false` for one-shot commands (`crm-ai index`, `seed`): they use an installed model if there is
+ * one, and never start a download (nor warn about not starting one) that would outlive them.
+ */
+export async function createAi(platform: Platform, options: { background?: boolean } = {}): Promise<Ai> {
   const { config, log } = platform;
   const store = new ModelStore(config.dataDir);
   const chosen = await chooseEmbedder(config, store, log);
@@ -43,12 +47,14 @@ export async function createAi(platform: Platform): Promise<Ai> {
   const fallback = `semantic search uses the local lexical embedder; for a real model run \`crm-ai models pull ${
     config.embedding.provider === 'auto' ? config.embedding.defaultModel : ''
   }\` (or \`crm-ai models import <dir>\` where the hub is out of reach) and restart`;
-  if (chosen.upgrade && !config.models.autoPull) {
+  if (!chosen.upgrade || options.background === false) {
+    // Nothing to download, or not the place to.
+  } else if (!config.models.autoPull) {
     log.warn(`${fallback} (MODEL_AUTO_PULL=false)`);
-  } else if (chosen.upgrade && platform.queue.shared) {
+  } else if (platform.queue.shared) {
     // Every instance of a cluster would download and reindex on its own: the choice is made once, by config.
     log.warn(`${fallback}; in a cluster, install the model and set EMBEDDING_MODEL_PATH on every instance`);
-  } else if (chosen.upgrade) {
+  } else {
     const upgrade = chosen.upgrade;
     log.info('downloading the default embedding model in the background; search answers meanwhile');
     upgraded = (async () => {

@@ -13,7 +13,9 @@ export async function indexWorkspace(
   options: { rebuild?: boolean; progress?: boolean },
 ) {
   const started = performance.now();
-  const vector = await createVector(platform, crm, await createAi(platform), { repair: false });
+  const vector = await createVector(platform, crm, await createAi(platform, { background: false }), {
+    repair: false,
+  });
   try {
     let total = 0;
     for (const type of entityTypeList) total += await crm.records.count(type, workspaceId);

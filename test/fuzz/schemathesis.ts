@@ -46,7 +46,14 @@ async function main(): Promise<number> {
         env,
       },
     );
-    const { token } = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!) as { token: string };
+    // The seed's summary is the line that carries the token (log lines may follow it on stdout).
+    const summary = seeded.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { token?: string })
+      .find((line) => line.token);
+    if (!summary?.token) throw new Error(`the seed printed no token:\n${seeded.stdout}`);
+    const { token } = summary;
     const address = await startChildServer(['bin/crm-ai.js', 'serve'], env, children);
     // The server's log (warnings and errors: a 500's cause) goes with the fuzzer's report.
     children[0]!.stdout!.pipe(process.stderr);
