@@ -79,6 +79,22 @@ export type AgentServices = Omit<AgentContext, 'workspaceId' | 'previousResults'
 
 const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
+/** A workflow's dependencies name earlier steps only: checked before it runs, or before it is queued. */
+export function validateWorkflow(steps: readonly WorkflowStep[]): void {
+  const order = new Map(steps.map((step, index) => [step.name, index]));
+  for (const step of steps) {
+    for (const dependency of step.dependsOn ?? []) {
+      const at = order.get(dependency);
+      if (at === undefined)
+        throw AppError.validation(`step "${step.name}" depends on unknown step "${dependency}"`);
+      if (at >= order.get(step.name)!)
+        throw AppError.validation(
+          `step "${step.name}" may only depend on earlier steps ("${dependency}" is not)`,
+        );
+    }
+  }
+}
+
 export class AgentOrchestrator {
   constructor(
     private readonly services: AgentServices,
@@ -110,18 +126,7 @@ export class AgentOrchestrator {
 
   async workflow(caller: Caller, steps: readonly WorkflowStep[]) {
     const started = performance.now();
-    const order = new Map(steps.map((step, index) => [step.name, index]));
-    for (const step of steps) {
-      for (const dependency of step.dependsOn ?? []) {
-        const at = order.get(dependency);
-        if (at === undefined)
-          throw AppError.validation(`step "${step.name}" depends on unknown step "${dependency}"`);
-        if (at >= order.get(step.name)!)
-          throw AppError.validation(
-            `step "${step.name}" may only depend on earlier steps ("${dependency}" is not)`,
-          );
-      }
-    }
+    validateWorkflow(steps);
     const reports = new Map<string, StepReport>();
     const running = new Map<string, Promise<StepReport>>();
     for (const [index, step] of steps.entries()) {

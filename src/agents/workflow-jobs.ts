@@ -1,7 +1,7 @@
 // Workflows run in the background (`"async": true`): queued on the job queue (in this process by default,
 // on the cluster's workers with JOB_QUEUE=redis), polled by id. A job is only ever visible to its workspace.
 import type { JobQueue, JobState } from '../platform/queue/job-queue.ts';
-import type { AgentOrchestrator, Caller, WorkflowStep } from './orchestrator.ts';
+import { type AgentOrchestrator, type Caller, validateWorkflow, type WorkflowStep } from './orchestrator.ts';
 
 export const WORKFLOW_QUEUE = 'workflows';
 
@@ -26,6 +26,8 @@ export class WorkflowJobs {
   }
 
   async enqueue(caller: Caller, steps: WorkflowStep[]): Promise<string> {
+    // A workflow that cannot run is a 400 now, not a failed job later.
+    validateWorkflow(steps);
     // One attempt: a workflow's steps have their own retries, and a rerun would record its history twice.
     const { id } = await this.queue.add<WorkflowJob>(
       WORKFLOW_QUEUE,

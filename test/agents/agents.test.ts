@@ -207,6 +207,11 @@ describe('workflows', () => {
     );
     assert.equal(foreign.status, 404);
     assert.equal(foreign.body.error.code, 'WORKFLOW_JOB_NOT_FOUND');
+    const invalid = await tenant.api.post(agentsUrl('workflow'), {
+      async: true,
+      workflow: [{ name: 'a', agent: 'summary', input: null, dependsOn: ['nope'] }],
+    });
+    assert.equal(invalid.status, 400, 'a workflow that cannot run is refused before it is queued');
   });
 
   test('a failed step is reported with the partial results; its dependents are skipped', async () => {
