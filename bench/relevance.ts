@@ -92,7 +92,7 @@ export async function devSetInstance(env: Record<string, string>) {
     queries,
     search,
     /** Both sides' candidates and their features, straight from the service (for calibration). */
-    candidates: (query: string) => built.vector.service.candidates(workspace.id, query, { topK: 10 }),
+    candidates: (query: string, topK = 10) => built.vector.service.candidates(workspace.id, query, { topK }),
     model: built.vector.service.model,
     async close() {
       await built.app.close();

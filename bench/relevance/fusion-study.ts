@@ -4,6 +4,7 @@
 // the reported numbers are not tuned to the queries they are measured on.
 // Usage: node --import tsx bench/relevance/fusion-study.ts
 import { availableEmbedders, devSetInstance } from '../relevance.ts';
+import { fitLogistic } from './calibrate.ts';
 import { type JudgedQuery, ndcgAt } from './dev-set.ts';
 
 type Side = Map<string, number>;
@@ -48,36 +49,6 @@ export const rules: Record<string, Rule> = {
 
 const WEIGHTS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
-/** A one-feature logistic regression (Newton's method): P(relevant | x) = σ(slope·x + intercept). */
-export function fitLogistic(xs: number[], ys: number[]): { slope: number; intercept: number } {
-  let a = 0;
-  let b = 0;
-  for (let iteration = 0; iteration < 50; iteration++) {
-    let ga = 0,
-      gb = 0,
-      haa = 0,
-      hab = 0,
-      hbb = 0;
-    for (let i = 0; i < xs.length; i++) {
-      const p = 1 / (1 + Math.exp(-(a * xs[i]! + b)));
-      const e = p - ys[i]!;
-      const w = Math.max(1e-6, p * (1 - p));
-      ga += e * xs[i]!;
-      gb += e;
-      haa += w * xs[i]! * xs[i]!;
-      hab += w * xs[i]!;
-      hbb += w;
-    }
-    // A little ridge keeps the fit finite when the classes separate.
-    haa += 1e-3;
-    hbb += 1e-3;
-    const det = haa * hbb - hab * hab;
-    a -= (hbb * ga - hab * gb) / det;
-    b -= (haa * gb - hab * ga) / det;
-  }
-  return { slope: a, intercept: b };
-}
-
 type Data = { query: JudgedQuery; vector: Side; keyword: Side }[];
 
 /** Fits both sides' calibration on `train`; the rule then averages the two probabilities. */
@@ -96,8 +67,16 @@ function calibratedRule(train: Data): { rule: Rule; fit: object } {
       ky.push((query.relevant[id] ?? 0) > 0 ? 1 : 0);
     }
   }
-  const v = fitLogistic(vx, vy);
-  const k = fitLogistic(kx, ky);
+  const one = (xs: number[], ys: number[]) => {
+    const [intercept, slope] = fitLogistic(
+      xs.map((x) => [x]),
+      ys,
+      1e-3,
+    );
+    return { slope: slope!, intercept: intercept! };
+  };
+  const v = one(vx, vy);
+  const k = one(kx, ky);
   const sigma = (z: number) => 1 / (1 + Math.exp(-z));
   const rule: Rule = (vector, keyword, w) => {
     const out = new Map<string, number>();
@@ -124,17 +103,13 @@ async function main() {
   for (const embedder of availableEmbedders()) {
     const instance = await devSetInstance(embedder.env);
     const data: { query: JudgedQuery; vector: Side; keyword: Side }[] = [];
-    for (const query of instance.queries) {
-      const vector = new Map(
-        (await instance.search(query.text, 'vector', { topK: 50, minScore: -1 })).map((h) => [
-          h.entityId,
-          h.score,
-        ]),
-      );
-      const keyword = new Map(
-        (await instance.search(query.text, 'keyword', { topK: 50 })).map((h) => [h.entityId, h.score]),
-      );
-      data.push({ query, vector, keyword });
+    // The raw sides straight from the service (the API answers calibrated scores): best-passage cosine and
+    // keyword score relative to the query's best. Noise queries have nothing to rank.
+    for (const query of instance.queries.filter((judged) => judged.kind !== 'noise')) {
+      const sides = await instance.candidates(query.text, 50);
+      const byId = (side: typeof sides.vector) =>
+        new Map([...side.values()].map((m) => [m.entityId, m.score]));
+      data.push({ query, vector: byId(sides.vector), keyword: byId(sides.keyword) });
     }
     await instance.close();
     const folds = 5;
