@@ -65,6 +65,7 @@ export async function pullModel(
   const total = wanted.reduce((sum, file) => sum + sizeOf(available.get(file)!), 0);
   let received = 0;
   return store.install(id, 'hub', async (staging) => {
+    const installed: { path: string; sha256: string }[] = [];
     for (const file of wanted) {
       const entry = available.get(file)!;
       const target = path.join(staging, file);
@@ -86,10 +87,12 @@ export async function pullModel(
         options.onProgress?.(received, total, file);
       });
       await pipeline(counted, fs.createWriteStream(target));
-      const ok = entry.lfs ? sha256.digest('hex') === entry.lfs.oid : sha1.digest('hex') === entry.oid;
+      const digest = sha256.digest('hex');
+      const ok = entry.lfs ? digest === entry.lfs.oid : sha1.digest('hex') === entry.oid;
       if (!ok) throw new HubError(`${file} of ${id} does not match the hub's checksum: download refused`);
+      installed.push({ path: file, sha256: digest });
     }
-    return wanted;
+    return installed;
   });
 }
 

@@ -73,7 +73,7 @@ export class ModelStore {
         fs.mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
         fs.copyFileSync(path.join(from, file), path.join(staging, file));
       }
-      return Promise.resolve(files);
+      return Promise.resolve(files.map((file) => ({ path: file })));
     });
   }
 
@@ -85,7 +85,8 @@ export class ModelStore {
   async install(
     id: string,
     source: ModelManifest['source'],
-    fill: (staging: string) => Promise<string[]>,
+    /** Writes the files; a file's sha256 is given when the writer already computed it (a download). */
+    fill: (staging: string) => Promise<{ path: string; sha256?: string }[]>,
   ): Promise<InstalledModel> {
     const target = this.directoryOf(id);
     const staging = `${target}.partial`;
@@ -97,8 +98,9 @@ export class ModelStore {
       id,
       source,
       files: files.map((file) => {
-        const bytes = fs.readFileSync(path.join(staging, file));
-        return { path: file, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+        const location = path.join(staging, file.path);
+        const sha256 = file.sha256 ?? createHash('sha256').update(fs.readFileSync(location)).digest('hex');
+        return { path: file.path, bytes: fs.statSync(location).size, sha256 };
       }),
       installedAt: new Date().toISOString(),
     };
