@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { AgentName } from '../src/agents/agent.ts';
 import { createAgents } from '../src/agents/index.ts';
-import { evaluateHoldout, labelledDeals, labelledLeads } from '../src/agents/learning/scoring-models.ts';
+import { evaluateWorkspace } from '../src/agents/learning/evaluation.ts';
 import { createAi } from '../src/ai/index.ts';
 import { entityTypes, type RecordRow } from '../src/crm/records/entity-types.ts';
 import { createVector } from '../src/vector/index.ts';
@@ -64,11 +64,8 @@ async function main() {
       latency[name] = { p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99) };
       process.stdout.write(`${name}: p50 ${latency[name].p50Ms} ms, p99 ${latency[name].p99Ms} ms\n`);
     }
-    const snapshot = await agents.models.snapshot(workspaceId);
-    const evaluation = {
-      leadScoring: evaluateHoldout(labelledLeads(snapshot)),
-      dealWin: evaluateHoldout(labelledDeals(snapshot)),
-    };
+    // Cross-validated on the workspace's decided records, beside ranking by activity count alone.
+    const evaluation = await evaluateWorkspace(crm.records, workspaceId);
     await vector.close();
     process.stdout.write(
       `${JSON.stringify({ bench: 'agents', records: Number(values.size), runs, latency, eval: evaluation })}\n`,

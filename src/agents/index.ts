@@ -10,7 +10,7 @@ import type { Platform } from '../platform/index.ts';
 import { reportQueueDepth } from '../platform/queue/job-queue.ts';
 import type { Vector } from '../vector/index.ts';
 import { AgentHistory } from './history.ts';
-import { ScoringModels } from './learning/scoring-models.ts';
+import { SCORING_QUEUE, ScoringModels } from './learning/scoring-models.ts';
 import { ModelEngine } from './model/model-engine.ts';
 import { AgentOrchestrator } from './orchestrator.ts';
 import { registerAgentRoutes } from './routes.ts';
@@ -26,8 +26,12 @@ export interface Agents {
 
 export function createAgents(platform: Platform, crm: Crm, vector: Vector, registry: ModelRegistry): Agents {
   const { agentModel } = platform.config;
-  const models = new ScoringModels(crm.records, agentModel.retrainAfterMs);
-  const history = new AgentHistory(platform.database.kysely as Kysely<AgentTables>);
+  const db = platform.database.kysely as Kysely<AgentTables>;
+  const models = new ScoringModels(crm.records, db, platform.queue, {
+    retrainAfterMs: agentModel.retrainAfterMs,
+    retrainOnNewOutcomes: 0.1,
+  });
+  const history = new AgentHistory(db);
   // One engine per chat model: the engine itself holds nothing but the model and the shared cache.
   const engines = new LRUCache<ChatModel, ModelEngine>({ max: 200 });
   const engineFor = async (workspaceId: string) => {
@@ -60,9 +64,12 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
     },
   );
   const workflowJobs = new WorkflowJobs(platform.queue, orchestrator);
-  reportQueueDepth(platform.queue, platform.metrics, [WORKFLOW_QUEUE]);
+  reportQueueDepth(platform.queue, platform.metrics, [WORKFLOW_QUEUE, SCORING_QUEUE]);
   // A shared queue's jobs run where RUN_JOBS says (workers); the in-process queue's here.
-  if (!platform.queue.shared || platform.config.jobs.run) workflowJobs.consume();
+  if (!platform.queue.shared || platform.config.jobs.run) {
+    workflowJobs.consume();
+    models.consume();
+  }
   return { orchestrator, history, models, workflowJobs };
 }
 

@@ -1,4 +1,4 @@
-// Row shapes of the table the agents own (migration 003).
+// Row shapes of the tables the agents own (migrations 003 and 011).
 import type { JsonColumn } from '../platform/db/column-types.ts';
 
 export interface AgentTables {
@@ -19,5 +19,16 @@ export interface AgentTables {
     costUsd: number;
     createdBy: string | null;
     createdAt: string;
+  };
+  scoringModels: {
+    workspaceId: string;
+    kind: 'lead' | 'deal';
+    version: number;
+    status: 'active' | 'retired' | 'rejected';
+    /** Why a version was rejected or retired. */
+    reason: string | null;
+    quality: JsonColumn;
+    artifact: JsonColumn;
+    trainedAt: string;
   };
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { displayValue } from '../../src/agents/learning/scorer.ts';
 import { agents } from '../../src/agents/orchestrator.ts';
-import { entityTypes } from '../../src/crm/records/entity-types.ts';
+import { wordsOf } from '../../src/ai/scoring/binning.ts';
+import { entityTypes, type RecordRow } from '../../src/crm/records/entity-types.ts';
+import { recordValueOf } from '../../src/crm/records/features.ts';
 import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -92,7 +95,10 @@ describe('agents on the seeded workspace (analytic engine)', () => {
   test('lead scores come from a model trained on this workspace’s converted and lost leads', async () => {
     const res = await tenant.api.post(agentsUrl(`qualify-lead/${ids.lead}`), {});
     assert.equal(res.body.model.basis, 'workspace history');
-    assert.ok(res.body.model.converted >= 15 && res.body.model.lost >= 15);
+    assert.ok(res.body.model.positives >= 15 && res.body.model.negatives >= 15);
+    assert.ok(res.body.model.auc > 0.6, `held-out AUC ${res.body.model.auc}`);
+    assert.ok(['medium', 'high'].includes(res.body.confidence), res.body.confidenceNote);
+    assert.match(res.body.scoredBy, /^Workspace leads model v1/);
     assert.ok(res.body.strengths.length + res.body.weaknesses.length > 0);
     assert.match(res.body.estimatedValue, /^\$[\d,]+$/);
   });
@@ -282,5 +288,86 @@ describe('history', () => {
       res.body.agents.map((agent: { name: string }) => agent.name),
       Object.keys(agents),
     );
+  });
+});
+
+describe('explanations are true', () => {
+  /** Every record of a type through the API, a page at a time. */
+  async function all(plural: string): Promise<RecordRow[]> {
+    const rows: RecordRow[] = [];
+    let cursor = '';
+    do {
+      const page = await tenant.api.get(
+        `/api/workspaces/${tenant.workspaceId}/${plural}?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      rows.push(...page.body.data);
+      cursor = page.body.nextCursor ?? '';
+    } while (cursor);
+    return rows;
+  }
+
+  /** What each next action or strategy claims about the record, as a check on the record's own values. */
+  const claims: [RegExp, (record: RecordRow, contact?: RecordRow) => boolean][] = [
+    [/direct email/, (record) => !record.email],
+    [/direct phone/, (record) => !record.phone],
+    [/guided trial/, (record) => (record.custom as Record<string, unknown>).trialStarted !== true],
+    [/did not come through lead qualification/, (record) => !record.leadId],
+    [/close date has slipped/, (record) => Number(record.closeDateSlips) > 0],
+    [/Make first contact|no activity is logged/, () => true],
+  ];
+
+  test('every factor of every lead and deal names the record’s own value, and no action contradicts it', async () => {
+    const [leads, deals, contacts, activities] = await Promise.all(
+      ['leads', 'deals', 'contacts', 'activities'].map(all),
+    );
+    const contactById = new Map(contacts!.map((contact) => [contact.id, contact]));
+    const activityCount = new Map<string, number>();
+    for (const activity of activities!) {
+      const key = `${activity.relatedType}:${activity.relatedId}`;
+      activityCount.set(key, (activityCount.get(key) ?? 0) + 1);
+    }
+    const mismatches: string[] = [];
+    let factors = 0;
+    for (const [type, records, path] of [
+      ['lead', leads!, 'qualify-lead'],
+      ['deal', deals!, 'analyze-deal'],
+    ] as const) {
+      for (const record of records) {
+        const res = await tenant.api.post(agentsUrl(`${path}/${record.id}`), {});
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const contact = record.contactId ? contactById.get(record.contactId as string) : undefined;
+        for (const factor of res.body.factors) {
+          factors++;
+          const where = `${type} ${record.id} ${factor.field}`;
+          if (factor.field === 'engagement.activities') {
+            if (factor.value !== (activityCount.get(`${type}:${record.id}`) ?? 0)) mismatches.push(where);
+          } else if (factor.field === 'engagement.daysSinceLastActivity') {
+            if ((factor.value === null) !== !activityCount.get(`${type}:${record.id}`))
+              mismatches.push(where);
+          } else if (factor.word !== undefined) {
+            const mentions = wordsOf(String(recordValueOf(type, record, factor.field) ?? '')).includes(
+              factor.word,
+            );
+            if (mentions !== / mentions “/.test(factor.text)) mismatches.push(where);
+          } else {
+            const own = recordValueOf(type, record, factor.field, { contact }) ?? null;
+            if (String(own).toLowerCase() !== String(factor.value).toLowerCase())
+              mismatches.push(`${where}: ${own} ≠ ${factor.value}`);
+            if (!factor.text.startsWith(`${factor.label}: ${displayValue(factor.value)}`))
+              mismatches.push(`${where}: ${factor.text}`);
+          }
+          if (!factor.text.endsWith(`${factor.effect > 0 ? 'raises' : 'lowers'} the odds`))
+            mismatches.push(`${where}: sign`);
+        }
+        for (const action of [...(res.body.nextActions ?? []), ...(res.body.strategies ?? [])]) {
+          for (const [claim, holds] of claims) {
+            if (claim.test(action) && !holds(record, contact))
+              mismatches.push(`${type} ${record.id}: "${action}"`);
+          }
+        }
+      }
+    }
+    assert.ok(factors > leads!.length, `${factors} factors checked`);
+    assert.deepEqual(mismatches, []);
   });
 });

@@ -3,9 +3,9 @@
 // mentioning, growth from open and won deals, retention risks from silence, lost deals and a falling trend.
 import { z } from 'zod';
 import type { EntityTypeName, RecordRow } from '../../crm/records/entity-types.ts';
+import { seniorityRank } from '../../crm/records/features.ts';
 import { AppError } from '../../platform/errors.ts';
 import { defineAgent, evidenceOf } from '../agent.ts';
-import { seniorityOf } from '../learning/features.ts';
 import {
   activitiesOf,
   DAY_MS,
@@ -123,7 +123,7 @@ export const customerInsightsAgent = defineAgent({
           type,
           company: (record.company as string | null) ?? null,
           role: (record.role as string | null) ?? null,
-          seniority: SENIORITY[seniorityOf(record.role)]!,
+          seniority: SENIORITY[seniorityRank(record.role)]!,
           industry: (custom.industry as string | undefined) ?? null,
           customerSince: record.createdAt as string,
         },

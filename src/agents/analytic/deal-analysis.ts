@@ -3,13 +3,17 @@
 // what won deals in this workspace took.
 import { z } from 'zod';
 import { defineAgent, evidenceOf } from '../agent.ts';
-import { dealFeatures, describeFeature } from '../learning/features.ts';
-import { capitalise } from './lead-qualification.ts';
+import type { ExplainedFactor } from '../learning/scorer.ts';
+import { withTrail } from '../learning/workspace-data.ts';
+import { modelSummary, scoredByOf, scoreFactorSchema, scoringModelSchema } from './lead-qualification.ts';
 import { activitiesOf, DAY_MS, daysSince, getRecord, median } from './reader.ts';
 
 export const dealAnalysisOutput = z.object({
   dealId: z.string(),
   winProbability: z.number().min(0).max(1),
+  confidence: z.enum(['low', 'medium', 'high']),
+  confidenceNote: z.string(),
+  factors: z.array(scoreFactorSchema),
   riskFactors: z.array(z.string()),
   successFactors: z.array(z.string()),
   strategies: z.array(z.string()),
@@ -22,23 +26,30 @@ export const dealAnalysisOutput = z.object({
     typicalDaysToWin: z.number().nullable(),
     assessment: z.enum(['on track', 'at risk', 'overdue', 'closed']),
   }),
-  model: z.object({
-    basis: z.enum(['workspace history', 'prior']),
-    won: z.number().int(),
-    lost: z.number().int(),
-    trainedAt: z.string(),
-  }),
+  scoredBy: z.string(),
+  model: scoringModelSchema,
 });
 
-const STRATEGIES: Record<string, string> = {
-  logAmountVsMedian: 'Offer a phased rollout to bring the first commitment nearer the typical deal size',
-  closeDateSlips: 'Agree a mutual close plan with dated steps: the close date has slipped',
-  activities: 'Increase touchpoints: book a working session with the buying team',
-  recentlyActive: 'Re-engage this week: the deal has gone quiet',
-  contactSeniority: 'Get an executive sponsor on the customer side',
-  fromLead: 'Re-qualify need and budget: the deal did not come through lead qualification',
-  industry: 'Bring a case study from the same industry',
-};
+/** What to do about a factor that lowers the odds, given the deal's own value; nothing when no action fits. */
+function strategyFor(factor: ExplainedFactor): string | undefined {
+  const { field, value } = factor;
+  if (field === 'amount' && value !== null)
+    return 'Offer a phased rollout to bring the first commitment nearer the typical deal size';
+  if (field === 'closeDateSlips' && Number(value) > 0)
+    return 'Agree a mutual close plan with dated steps: the close date has slipped';
+  if (field === 'engagement.activities')
+    return 'Increase touchpoints: book a working session with the buying team';
+  if (field === 'engagement.daysSinceLastActivity')
+    return value === null
+      ? 'Start engaging: no activity is logged on this deal'
+      : 'Re-engage this week: the deal has gone quiet';
+  if (field === 'contactSeniority' && value !== 'executive')
+    return 'Get an executive sponsor on the customer side';
+  if (field === 'fromLead' && value === false)
+    return 'Re-qualify need and budget: the deal did not come through lead qualification';
+  if (field === 'custom.industry' && value !== null) return `Bring a case study from ${value}`;
+  return undefined;
+}
 
 export const dealAnalysisAgent = defineAgent({
   name: 'dealAnalysis',
@@ -54,20 +65,14 @@ export const dealAnalysisAgent = defineAgent({
       activitiesOf(context, 'deal', deal.id),
       context.models.forWorkspace(context.workspaceId),
     ]);
+    const now = Date.now();
     const contact = deal.contactId ? models.snapshot.contacts.get(deal.contactId as string) : undefined;
+    const result = models.deal.score(deal, withTrail(models.snapshot, 'deal', deal.id, activities), now);
     const lastAt = (activities[0]?.occurredAt as string | undefined) ?? null;
-    const features = dealFeatures(deal, {
-      engagement: { count: activities.length, lastAt },
-      contact,
-      medianAmount: models.snapshot.medianAmount,
-      asOfMs: Date.now(),
-    });
-    const { model } = models.deal;
     const closed = deal.status === 'won' || deal.status === 'lost';
-    const probability = closed ? (deal.status === 'won' ? 1 : 0) : model.probability(features);
-    const effects = model.contributions(features).filter((c) => Math.abs(c.effect) >= 0.05);
-    const risks = effects.filter((c) => c.effect < 0).slice(0, 4);
-    const successes = effects.filter((c) => c.effect > 0).slice(0, 4);
+    const probability = closed ? (deal.status === 'won' ? 1 : 0) : result.probability;
+    const risks = result.factors.filter((factor) => factor.direction === 'lowers');
+    const successes = result.factors.filter((factor) => factor.direction === 'raises');
 
     const history = (deal.stageHistory as { stage: string; at: string }[] | undefined) ?? [];
     const daysInStage = daysSince(history.at(-1)?.at ?? deal.createdAt);
@@ -93,19 +98,18 @@ export const dealAnalysisAgent = defineAgent({
             ? 'Plan onboarding and an expansion review'
             : 'Run a loss review and set a re-engagement date',
         ]
-      : [
-          ...new Set(
-            risks.map((c) => STRATEGIES[c.feature.split('=')[0]!] ?? `Address ${describeFeature(c.feature)}`),
-          ),
-        ];
+      : [...new Set(risks.map(strategyFor).filter((strategy): strategy is string => strategy !== undefined))];
     if (!closed && strategies.length === 0)
       strategies.push('Keep momentum: confirm the next meeting and decision date');
     return {
       output: {
         dealId: deal.id,
         winProbability: Number(probability.toFixed(4)),
-        riskFactors: risks.map((c) => `${capitalise(describeFeature(c.feature))} lowers the odds`),
-        successFactors: successes.map((c) => `${capitalise(describeFeature(c.feature))} raises the odds`),
+        confidence: closed ? 'high' : result.confidence,
+        confidenceNote: closed ? `The deal is closed (${deal.status}).` : result.confidenceNote,
+        factors: result.factors,
+        riskFactors: risks.map((factor) => factor.text),
+        successFactors: successes.map((factor) => factor.text),
         strategies,
         timeline: {
           stage: (deal.stage as string | undefined) ?? null,
@@ -116,12 +120,8 @@ export const dealAnalysisAgent = defineAgent({
           typicalDaysToWin,
           assessment,
         },
-        model: {
-          basis: models.deal.basis,
-          won: models.deal.positives,
-          lost: models.deal.negatives,
-          trainedAt: models.deal.trainedAt,
-        },
+        scoredBy: scoredByOf(result, 'deals'),
+        model: modelSummary(result),
       },
       evidence: evidenceOf([
         { entityType: 'deal', record: deal },

@@ -5,41 +5,87 @@ import { z } from 'zod';
 import type { RecordRow } from '../../crm/records/entity-types.ts';
 import { leadClassificationText } from '../../crm/records/profiles.ts';
 import { defineAgent, evidenceOf } from '../agent.ts';
-import { describeFeature, leadFeatures } from '../learning/features.ts';
+import type { ExplainedFactor, ScoreResult } from '../learning/scorer.ts';
+import { withTrail } from '../learning/workspace-data.ts';
 import { activitiesOf, daysSince, formatMoney, getRecord, median } from './reader.ts';
+
+export const scoreFactorSchema = z.object({
+  field: z.string(),
+  label: z.string(),
+  value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  word: z.string().optional(),
+  effect: z.number(),
+  direction: z.enum(['raises', 'lowers']),
+  evidence: z.object({ records: z.number().int(), rate: z.number(), overallRate: z.number() }).nullable(),
+  text: z.string(),
+});
+
+export const scoringModelSchema = z.object({
+  basis: z.enum(['workspace history', 'prior']),
+  version: z.number().int(),
+  trainedAt: z.string(),
+  positives: z.number().int(),
+  negatives: z.number().int(),
+  auc: z.number().nullable(),
+});
 
 export const leadQualificationOutput = z.object({
   leadId: z.string(),
   qualityScore: z.number().int().min(0).max(100),
   conversionProbability: z.number().min(0).max(1),
+  confidence: z.enum(['low', 'medium', 'high']),
+  confidenceNote: z.string(),
+  factors: z.array(scoreFactorSchema),
   strengths: z.array(z.string()),
   weaknesses: z.array(z.string()),
   nextActions: z.array(z.string()),
   urgency: z.enum(['low', 'medium', 'high']),
   estimatedValue: z.string(),
-  model: z.object({
-    basis: z.enum(['workspace history', 'prior']),
-    converted: z.number().int(),
-    lost: z.number().int(),
-    trainedAt: z.string(),
-  }),
+  /** Which model produced the score shown. */
+  scoredBy: z.string(),
+  model: scoringModelSchema,
   /** The workspace's deployed lead-conversion classifier (fine-tuning, local provider), when there is one. */
   deployedModel: z
     .object({ jobId: z.string(), modelName: z.string(), conversionProbability: z.number().min(0).max(1) })
     .nullable(),
 });
 
-const ACTIONS: Record<string, string> = {
-  seniority: 'Find and engage a decision maker above the current contact',
-  logEmployees: 'Confirm budget and scope: smaller companies convert less often',
-  trialStarted: 'Offer a guided trial or pilot',
-  activities: 'Schedule a discovery call: engagement so far is low',
-  recentlyActive: 'Re-engage now: no activity in the last two weeks',
-  hasEmail: 'Get a direct email address',
-  hasPhone: 'Get a direct phone number',
-  source: 'Qualify budget early: this source converts below average',
-  industry: 'Lead with a reference customer from the same industry',
-};
+/** What to do about a factor that lowers the odds, given the lead's own value; nothing when no action fits. */
+function actionFor(factor: ExplainedFactor): string | undefined {
+  const { field, value } = factor;
+  if (field === 'seniority' && value !== 'executive')
+    return 'Find and engage a decision maker above the current contact';
+  if (field === 'engagement.activities') return 'Schedule a discovery call: engagement so far is low';
+  if (field === 'engagement.daysSinceLastActivity')
+    return value === null
+      ? 'Make first contact: nothing is logged yet'
+      : 'Re-engage now: the lead has gone quiet';
+  if (field === 'hasEmail' && value === false) return 'Get a direct email address';
+  if (field === 'hasPhone' && value === false) return 'Get a direct phone number';
+  if (field === 'source' && value !== null)
+    return `Qualify budget early: leads from ${value} convert below average here`;
+  if (field === 'custom.trialStarted' && value !== true) return 'Offer a guided trial or pilot';
+  if (field === 'custom.industry' && value !== null) return `Lead with a reference customer from ${value}`;
+  return undefined;
+}
+
+export function modelSummary(result: ScoreResult): z.infer<typeof scoringModelSchema> {
+  const { model } = result;
+  return {
+    basis: model.basis,
+    version: model.version,
+    trainedAt: model.trainedAt,
+    positives: model.quality?.positives ?? 0,
+    negatives: model.quality?.negatives ?? 0,
+    auc: model.quality?.auc ?? null,
+  };
+}
+
+export function scoredByOf(result: ScoreResult, noun: string): string {
+  return result.model.basis === 'prior'
+    ? `Prior from common sales practice (too few decided ${noun} to train on)`
+    : `Workspace ${noun} model v${result.model.version}, trained ${result.model.trainedAt.slice(0, 10)}`;
+}
 
 export const leadQualificationAgent = defineAgent({
   name: 'leadQualification',
@@ -55,14 +101,14 @@ export const leadQualificationAgent = defineAgent({
       activitiesOf(context, 'lead', lead.id),
       context.models.forWorkspace(context.workspaceId),
     ]);
-    const lastAt = (activities[0]?.occurredAt as string | undefined) ?? null;
-    const features = leadFeatures(lead, { count: activities.length, lastAt }, Date.now());
-    const { model } = models.lead;
-    const probability = model.probability(features);
-    const effects = model.contributions(features).filter((c) => Math.abs(c.effect) >= 0.05);
-    const strengths = effects.filter((c) => c.effect > 0).slice(0, 4);
-    const weaknesses = effects.filter((c) => c.effect < 0).slice(0, 4);
+    const now = Date.now();
+    // Engagement from the activities read now, not the snapshot's: the score sees the latest call.
+    const result = models.lead.score(lead, withTrail(models.snapshot, 'lead', lead.id, activities), now);
+    const probability = result.probability;
+    const strengths = result.factors.filter((factor) => factor.direction === 'raises');
+    const weaknesses = result.factors.filter((factor) => factor.direction === 'lowers');
     const decided = lead.status === 'converted' || lead.status === 'unqualified';
+    const lastAt = (activities[0]?.occurredAt as string | undefined) ?? null;
     const quietDays = daysSince(lastAt);
     const urgency =
       !decided && probability >= 0.6 && (quietDays === null || quietDays <= 14)
@@ -76,13 +122,7 @@ export const leadQualificationAgent = defineAgent({
             ? 'Lead already converted: work the deal'
             : 'Lead closed as unqualified: nurture only',
         ]
-      : [
-          ...new Set(
-            weaknesses.map(
-              (c) => ACTIONS[c.feature.split('=')[0]!] ?? `Improve ${describeFeature(c.feature)}`,
-            ),
-          ),
-        ];
+      : [...new Set(weaknesses.map(actionFor).filter((action): action is string => action !== undefined))];
     if (!decided && urgency === 'high')
       nextActions.unshift('Book a meeting this week and prepare a proposal');
     if (nextActions.length === 0) nextActions.push('Schedule a discovery call');
@@ -103,18 +143,17 @@ export const leadQualificationAgent = defineAgent({
       output: {
         leadId: lead.id,
         qualityScore: Math.round(probability * 100),
-        conversionProbability: Number(probability.toFixed(4)),
-        strengths: strengths.map((c) => `${capitalise(describeFeature(c.feature))} raises the odds`),
-        weaknesses: weaknesses.map((c) => `${capitalise(describeFeature(c.feature))} lowers the odds`),
+        conversionProbability: probability,
+        confidence: result.confidence,
+        confidenceNote: result.confidenceNote,
+        factors: result.factors,
+        strengths: strengths.map((factor) => factor.text),
+        weaknesses: weaknesses.map((factor) => factor.text),
         nextActions,
         urgency,
         estimatedValue: value.text,
-        model: {
-          basis: models.lead.basis,
-          converted: models.lead.positives,
-          lost: models.lead.negatives,
-          trainedAt: models.lead.trainedAt,
-        },
+        scoredBy: scoredByOf(result, 'leads'),
+        model: modelSummary(result),
         deployedModel,
       },
       evidence: evidenceOf([

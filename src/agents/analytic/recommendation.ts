@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import type { RecordRow } from '../../crm/records/entity-types.ts';
 import { type AgentContext, defineAgent, type Evidence, evidenceOf } from '../agent.ts';
-import { leadFeatures } from '../learning/features.ts';
-import { dealRow } from '../learning/scoring-models.ts';
+import { lastActivityOf } from '../learning/workspace-data.ts';
 import { dealAnalysisAgent } from './deal-analysis.ts';
 import { leadQualificationAgent } from './lead-qualification.ts';
 import { DAY_MS, daysSince, formatMoney } from './reader.ts';
@@ -51,20 +50,14 @@ export const recommendationAgent = defineAgent({
     const now = Date.now();
     const openDeals = models.snapshot.deals
       .filter((deal) => deal.status === 'open')
-      .map((deal) => ({ deal, p: models.deal.model.probability(dealRow(deal, models.snapshot, now)) }))
+      .map((deal) => ({ deal, p: models.deal.probability(deal, models.snapshot, now) }))
       .map((item) => ({ ...item, expected: item.p * Number(item.deal.amount ?? 0) }))
       .sort((a, b) => b.expected - a.expected);
     const openLeads = models.snapshot.leads
       .filter((lead) => lead.status === 'new' || lead.status === 'contacted' || lead.status === 'qualified')
       .map((lead) => ({
         lead,
-        p: models.lead.model.probability(
-          leadFeatures(
-            lead,
-            models.snapshot.engagement.get(`lead:${lead.id}`) ?? { count: 0, lastAt: null },
-            now,
-          ),
-        ),
+        p: models.lead.probability(lead, models.snapshot, now),
       }))
       .sort((a, b) => b.p - a.p);
 
@@ -84,8 +77,7 @@ export const recommendationAgent = defineAgent({
     }
     const quiet = openDeals.filter(
       ({ deal }) =>
-        (daysSince(models.snapshot.engagement.get(`deal:${deal.id}`)?.lastAt ?? deal.updatedAt, now) ?? 0) >
-        14,
+        (daysSince(lastActivityOf(models.snapshot, `deal:${deal.id}`) ?? deal.updatedAt, now) ?? 0) > 14,
     );
     for (const { deal, p } of quiet.slice(0, 3)) {
       immediate.push(
@@ -155,7 +147,7 @@ export const recommendationAgent = defineAgent({
           openPipeline: formatMoney(openDeals.reduce((sum, item) => sum + Number(item.deal.amount ?? 0), 0)),
           expectedRevenue: formatMoney(closingSoon.reduce((sum, item) => sum + item.expected, 0)),
           expectedWins: Number(closingSoon.reduce((sum, item) => sum + item.p, 0).toFixed(1)),
-          basis: `${closingSoon.length} open deals expected to close within ${horizon} days, weighted by the ${models.deal.basis === 'prior' ? 'prior' : 'workspace-trained'} win model`,
+          basis: `${closingSoon.length} open deals expected to close within ${horizon} days, weighted by the ${models.deal.info.basis === 'prior' ? 'prior' : 'workspace-trained'} win model`,
         },
       },
       evidence: [...evidence, ...evidenceOf(records)],

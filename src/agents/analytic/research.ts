@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import type { EntityTypeName, RecordRow } from '../../crm/records/entity-types.ts';
 import { entityTypes } from '../../crm/records/entity-types.ts';
+import { seniorityRank } from '../../crm/records/features.ts';
 import { defineAgent, evidenceOf } from '../agent.ts';
-import { seniorityOf } from '../learning/features.ts';
 import { DAY_MS, formatMoney, listWhere, median, textOf } from './reader.ts';
 import { rankSentences } from './sentences.ts';
 
@@ -127,7 +127,7 @@ export const researchAgent = defineAgent({
           (entityType === 'contact' || entityType === 'lead') &&
           (!input.company || record.company === input.company),
       )
-      .sort((a, b) => seniorityOf(b.record.role) - seniorityOf(a.record.role))
+      .sort((a, b) => seniorityRank(b.record.role) - seniorityRank(a.record.role))
       .slice(0, 5);
 
     return {

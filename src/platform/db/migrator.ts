@@ -11,6 +11,7 @@ import * as m007 from './migrations/007_request_monitoring.ts';
 import * as m008 from './migrations/008_user_operators.ts';
 import * as m009 from './migrations/009_pending_record_changes.ts';
 import * as m010 from './migrations/010_ai_models.ts';
+import * as m011 from './migrations/011_scoring_models.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Record<string, EngineMigration> = {
   '008_user_operators': m008,
   '009_pending_record_changes': m009,
   '010_ai_models': m010,
+  '011_scoring_models': m011,
 };
 
 export interface MigrationReport {
