@@ -183,7 +183,7 @@ describe('boosted trees and TreeSHAP', () => {
     assert.equal(scorer.quality.hasSignal, false, `AUC ${scorer.quality.auc}`);
     // Calibration keeps such scores near the base rate (and the agents show the base rate itself).
     for (const row of rows.slice(0, 50)) {
-      assert.ok(Math.abs(scorer.probability(row, NOW) - scorer.artifact.baseRate) < 0.1);
+      assert.ok(Math.abs(scorer.probability(row, NOW) - scorer.artifact.baseRate) < 0.15);
     }
   });
 
