@@ -1,11 +1,12 @@
 // The crm-ai command line: serve, migrate, seed, and user/workspace/token administration.
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { importFromCli, listModels, pullFromCli } from './ai/models/models-command.ts';
+import { importFromCli as importModelFromCli, listModels, pullFromCli } from './ai/models/models-command.ts';
 import { buildApp } from './app.ts';
 import { createBackup } from './backup/backup.ts';
 import { restoreBackup } from './backup/restore.ts';
 import { type Config, ConfigError, loadConfig, productionProblems } from './config.ts';
+import { type ImportCliOptions, importFromCli } from './crm/import/import-command.ts';
 import { createCrm } from './crm/index.ts';
 import { seedWorkspace } from './crm/seed/seed.ts';
 import { createDatasetFromCli, type DatasetCliOptions } from './finetune/dataset-command.ts';
@@ -201,6 +202,28 @@ program
   );
 
 program
+  .command('import')
+  .description('import records from a CSV file (header auto-mapping, custom fields, a report per line)')
+  .argument('<type>', 'contacts | leads | deals | activities | projects | documents')
+  .argument('<file>', 'the CSV file; its first line names the columns')
+  .requiredOption('--workspace <slug>', 'workspace slug')
+  .option(
+    '--map <field=Column>',
+    'read a field from a column (repeatable), e.g. --map status=Outcome',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option('--dry-run', 'validate and report without writing')
+  .option('--no-progress', 'no progress bar')
+  .action((type: string, file: string, options: ImportCliOptions) =>
+    withPlatform(async (platform) => {
+      const report = await importFromCli(createCrm(platform), type, file, options);
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (report.failed > 0) process.exitCode = 2;
+    }),
+  );
+
+program
   .command('index')
   .description('(re)index a workspace for search, with a progress bar')
   .requiredOption('--workspace <slug>', 'workspace slug or id')
@@ -279,7 +302,7 @@ models
   .argument('<directory>', 'config.json, tokenizer.json and onnx/model.onnx or onnx/model_quantized.onnx')
   .option('--id <id>', 'the name to list it under (default: the directory name)')
   .action(async (directory: string, options: { id?: string }) => {
-    const model = await importFromCli(readConfig(), directory, options.id);
+    const model = await importModelFromCli(readConfig(), directory, options.id);
     process.stdout.write(
       `${JSON.stringify({ id: model.id, directory: model.directory, dtypes: model.dtypes })}\n`,
     );

@@ -72,4 +72,20 @@ export class CrmError extends AppError {
   static lastOwner() {
     return new CrmError('LAST_OWNER', 409, 'a workspace needs at least one owner; add another owner first');
   }
+
+  static importMapping(reason: string) {
+    return new CrmError('IMPORT_INVALID', 400, `cannot import this file: ${reason}`);
+  }
+
+  static importTooLarge(maxBytes: number) {
+    return new CrmError('IMPORT_TOO_LARGE', 413, `the file is larger than ${maxBytes} bytes; split it`);
+  }
+
+  static historyNeedsAdmin() {
+    return new CrmError(
+      'HISTORY_NEEDS_ADMIN',
+      403,
+      'setting createdAt, updatedAt, closedAt or stageHistory on import needs the admin role',
+    );
+  }
 }

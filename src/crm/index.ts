@@ -1,4 +1,4 @@
-// Wires the CRM module: identity (users, tokens, workspaces) and the six record types.
+// Wires the CRM module: identity (users, tokens, workspaces), the six record types and CSV import.
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { mountRoutes } from '../platform/http/mount.ts';
@@ -7,6 +7,8 @@ import { IdentityRepository } from './identity/repository.ts';
 import { registerIdentityRoutes } from './identity/routes.ts';
 import { IdentityService } from './identity/service.ts';
 import type { IdentityTables } from './identity/tables.ts';
+import { CsvImporter } from './import/csv-import.ts';
+import { registerImportRoutes } from './import/routes.ts';
 import { RecordsRepository } from './records/repository.ts';
 import { registerRecordRoutes } from './records/routes.ts';
 import { RecordsService } from './records/service.ts';
@@ -32,4 +34,7 @@ export function createCrm(platform: Platform): Crm {
 export function registerCrmRoutes(app: FastifyInstance, crm: Crm): void {
   mountRoutes(app, '/api', (routes) => registerIdentityRoutes(routes, crm.identity));
   mountRoutes(app, '/api/workspaces/:workspaceId', (routes) => registerRecordRoutes(routes, crm.records));
+  mountRoutes(app, '/api/workspaces/:workspaceId', (routes) =>
+    registerImportRoutes(routes, new CsvImporter(crm.records)),
+  );
 }

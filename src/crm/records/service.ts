@@ -21,6 +21,14 @@ export interface ListRequest {
   limit: number;
 }
 
+/** When things happened, settable on import by an admin (see `createMany`). */
+export interface HistoryFields {
+  createdAt?: string;
+  updatedAt?: string;
+  closedAt?: string;
+  stageHistory?: { stage: string; from: string | null; at: string }[];
+}
+
 export interface Page {
   data: RecordRow[];
   nextCursor: string | null;
@@ -99,24 +107,39 @@ export class RecordsService {
     return record!;
   }
 
-  /** All-or-nothing: every record is checked before anything is written, and all are written in one transaction. */
+  /**
+   * All-or-nothing: every record is checked before anything is written, and all are written in one transaction.
+   * With `history` (imports by an admin) inputs may also say when things happened (`HistoryFields`): the
+   * record is created as of its `createdAt`, and a deal keeps the closed date and stage history it brings.
+   */
   async createMany(
     type: EntityType,
     workspaceId: string,
     inputs: readonly Record<string, unknown>[],
+    options: { history?: boolean } = {},
   ): Promise<RecordRow[]> {
     if (inputs.length > MAX_BATCH_RECORDS) throw CrmError.batchTooLarge(inputs.length, MAX_BATCH_RECORDS);
     const now = this.now().toISOString();
-    const records = inputs.map((input) =>
-      withEveryColumn(type, {
-        ...type.prepareCreate(normalizeTimestamps(type, input), now),
+    const records = inputs.map((input) => {
+      const { createdAt, updatedAt, closedAt, stageHistory, ...fields } = input as Record<string, unknown> &
+        HistoryFields;
+      const at = options.history && createdAt ? new Date(createdAt).toISOString() : now;
+      const kept = options.history
+        ? {
+            ...(closedAt ? { closedAt: new Date(closedAt).toISOString() } : {}),
+            ...(stageHistory ? { stageHistory } : {}),
+          }
+        : {};
+      return withEveryColumn(type, {
+        ...type.prepareCreate(normalizeTimestamps(type, fields), at),
+        ...kept,
         id: (input.id as string | undefined) ?? randomUUID(),
         workspaceId,
         custom: input.custom ?? {},
-        createdAt: now,
-        updatedAt: now,
-      }),
-    );
+        createdAt: at,
+        updatedAt: options.history && updatedAt ? new Date(updatedAt).toISOString() : at,
+      });
+    });
 
     const seen = new Set<string>();
     const duplicates = records.flatMap((record, index) => {

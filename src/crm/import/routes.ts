@@ -1,0 +1,76 @@
+// POST /api/workspaces/:workspaceId/import/:type — a CSV upload, streamed into records (see csv-import.ts).
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { workspaceOf } from '../../platform/http/auth.ts';
+import { roleAllows } from '../../platform/http/roles.ts';
+import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
+import { CrmError } from '../errors.ts';
+import { entityTypeNameSchema, entityTypes } from '../records/entity-types.ts';
+import { type CsvImporter, MAX_IMPORT_BYTES } from './csv-import.ts';
+
+const lineError = z.object({ line: z.number().int(), message: z.string() });
+
+export const importReportSchema = z.object({
+  type: z.string(),
+  dryRun: z.boolean(),
+  rows: z.number().int(),
+  imported: z.number().int(),
+  failed: z.number().int(),
+  bytes: z.number().int(),
+  mapping: z.record(z.string(), z.string()),
+  custom: z.record(z.string(), z.enum(['number', 'boolean', 'text'])),
+  errors: z.array(lineError),
+  errorsTruncated: z.boolean(),
+});
+
+/** `field=Column` pairs, from a repeated or comma-separated `map` parameter. */
+export function parseMappings(values: readonly string[]): Record<string, string> {
+  const mapping: Record<string, string> = {};
+  for (const pair of values.flatMap((value) => value.split(','))) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || at === pair.length - 1) throw CrmError.importMapping(`"${pair}" is not field=Column`);
+    mapping[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return mapping;
+}
+
+export function registerImportRoutes(app: FastifyInstance, importer: CsvImporter): void {
+  // The body stays a stream: the importer reads it as it arrives, so a large file never sits in memory.
+  app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post(
+    '/import/:type',
+    {
+      bodyLimit: MAX_IMPORT_BYTES,
+      schema: {
+        summary: 'Import records from a CSV upload (Content-Type: text/csv), streamed',
+        description:
+          'The header line maps columns to fields (by name or common synonyms; `map=field=Column` overrides); other columns become custom fields with inferred types. Bad rows are reported by line and skipped. `dryRun=true` validates without writing. Admins may import history: createdAt, updatedAt, and for deals closedAt and stageHistory.',
+        tags: ['crm: import'],
+        consumes: ['text/csv'],
+        params: workspaceParams.extend({ type: entityTypeNameSchema }),
+        querystring: z
+          .object({
+            dryRun: z.enum(['true', 'false']).optional(),
+            map: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(100)]).optional(),
+          })
+          .strict(),
+        response: { 200: importReportSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const workspace = workspaceOf(request);
+      if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
+        throw CrmError.importMapping('send the file as the body with Content-Type: text/csv');
+      }
+      const { map, dryRun } = request.query;
+      return importer.import(entityTypes[request.params.type], workspace.id, request.body as Readable, {
+        mapping: parseMappings(map === undefined ? [] : Array.isArray(map) ? map : [map]),
+        dryRun: dryRun === 'true',
+        allowHistory: roleAllows(workspace.role, 'admin'),
+      });
+    },
+  );
+}
