@@ -37,13 +37,21 @@ describe('record scorers', () => {
     const set = trainingSetOf('lead', snapshot);
     assert.ok(set.columns.some((column) => column.name === 'custom.plan' && column.kind === 'categorical'));
     assert.ok(set.columns.some((column) => column.name === 'custom.seats' && column.kind === 'numeric'));
-    const scorer = new TrainedScorer('lead', (await TabularScorer.train(set)).artifact, 1, new Date(NOW).toISOString());
+    const scorer = new TrainedScorer(
+      'lead',
+      (await TabularScorer.train(set)).artifact,
+      1,
+      new Date(NOW).toISOString(),
+    );
     const open = lead(1000, { source: 'cold_call', status: 'new', custom: { plan: 'enterprise', seats: 3 } });
     const result = scorer.score(open, snapshot, NOW);
     const plan = result.factors.find((factor) => factor.field === 'custom.plan')!;
     assert.equal(plan.value, 'enterprise');
     assert.equal(plan.direction, 'raises');
-    assert.match(plan.text, /^Plan: enterprise — \d+% of \d+ leads like this converted vs \d+% overall — raises the odds$/);
+    assert.match(
+      plan.text,
+      /^Plan: enterprise — \d+% of \d+ leads like this converted vs \d+% overall — raises the odds$/,
+    );
     assert.ok(result.factors.every((factor) => factor.field !== 'source' || factor.value === 'cold_call'));
     assert.match(result.model.basis, /workspace history/);
   });

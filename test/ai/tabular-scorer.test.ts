@@ -169,7 +169,10 @@ describe('boosted trees and TreeSHAP', () => {
 
   test('history that does not predict the outcome is said to have no signal', async () => {
     const next = random(9);
-    const rows = Array.from({ length: 600 }, () => ({ noise: next(), colour: next() < 0.5 ? 'red' : 'blue' }));
+    const rows = Array.from({ length: 600 }, () => ({
+      noise: next(),
+      colour: next() < 0.5 ? 'red' : 'blue',
+    }));
     const labels = rows.map(() => (next() < 0.3 ? 1 : 0));
     const scorer = await TabularScorer.train({
       columns: [
@@ -196,7 +199,8 @@ describe('boosted trees and TreeSHAP', () => {
       asOf: data.rows.map(() => NOW),
     });
     const copy = TabularScorer.fromArtifact(JSON.parse(JSON.stringify(scorer.artifact)));
-    for (const row of data.rows.slice(0, 20)) assert.equal(copy.probability(row, NOW), scorer.probability(row, NOW));
+    for (const row of data.rows.slice(0, 20))
+      assert.equal(copy.probability(row, NOW), scorer.probability(row, NOW));
   });
 });
 
@@ -206,7 +210,10 @@ describe('calibration measures', () => {
     const margins = Array.from({ length: 20000 }, () => next() * 8 - 4);
     const labels = margins.map((m) => (next() < sigmoid(0.5 * m - 1) ? 1 : 0));
     const platt = fitPlatt(margins, labels);
-    assert.ok(Math.abs(platt.slope - 0.5) < 0.05 && Math.abs(platt.intercept + 1) < 0.08, JSON.stringify(platt));
+    assert.ok(
+      Math.abs(platt.slope - 0.5) < 0.05 && Math.abs(platt.intercept + 1) < 0.08,
+      JSON.stringify(platt),
+    );
     assert.ok(Math.abs(calibrate(platt, 2) - sigmoid(0)) < 0.03);
   });
 

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
+import { assertStorableInput } from '../../platform/http/input-guard.ts';
 import { isoTimestamp } from '../../platform/timestamps.ts';
 import { CrmError } from '../errors.ts';
 import { dealStages, type EntityType } from '../records/entity-types.ts';
@@ -243,7 +244,13 @@ export class CsvImporter {
 
     const take = async (line: number, cells: string[]) => {
       report.rows++;
-      const parsed = schema!.safeParse(toInput(cells));
+      const input = toInput(cells);
+      try {
+        assertStorableInput(input, `line ${line}`);
+      } catch (error) {
+        return fail(line, (error as Error).message);
+      }
+      const parsed = schema!.safeParse(input);
       if (!parsed.success) fail(line, describeIssues(parsed.error));
       else batch.push({ line, input: parsed.data as Record<string, unknown> });
       if (batch.length >= BATCH_ROWS) await flush();

@@ -7,7 +7,7 @@ import { workspaceOf } from '../../platform/http/auth.ts';
 import { roleAllows } from '../../platform/http/roles.ts';
 import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
 import { CrmError } from '../errors.ts';
-import { entityTypeNameSchema, entityTypes } from '../records/entity-types.ts';
+import { entityTypeList } from '../records/entity-types.ts';
 import { type CsvImporter, MAX_IMPORT_BYTES } from './csv-import.ts';
 
 const lineError = z.object({ line: z.number().int(), message: z.string() });
@@ -50,7 +50,9 @@ export function registerImportRoutes(app: FastifyInstance, importer: CsvImporter
           'The header line maps columns to fields (by name or common synonyms; `map=field=Column` overrides); other columns become custom fields with inferred types. Bad rows are reported by line and skipped. `dryRun=true` validates without writing. Admins may import history: createdAt, updatedAt, and for deals closedAt and stageHistory.',
         tags: ['crm: import'],
         consumes: ['text/csv'],
-        params: workspaceParams.extend({ type: entityTypeNameSchema }),
+        params: workspaceParams.extend({
+          type: z.enum(entityTypeList.map((type) => type.plural) as [string, ...string[]]),
+        }),
         querystring: z
           .object({
             dryRun: z.enum(['true', 'false']).optional(),
@@ -66,7 +68,8 @@ export function registerImportRoutes(app: FastifyInstance, importer: CsvImporter
         throw CrmError.importMapping('send the file as the body with Content-Type: text/csv');
       }
       const { map, dryRun } = request.query;
-      return importer.import(entityTypes[request.params.type], workspace.id, request.body as Readable, {
+      const type = entityTypeList.find((candidate) => candidate.plural === request.params.type)!;
+      return importer.import(type, workspace.id, request.body as Readable, {
         mapping: parseMappings(map === undefined ? [] : Array.isArray(map) ? map : [map]),
         dryRun: dryRun === 'true',
         allowHistory: roleAllows(workspace.role, 'admin'),

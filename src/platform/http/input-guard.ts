@@ -2,6 +2,7 @@
 // no NUL characters (PostgreSQL text and jsonb cannot hold them) and no unpaired UTF-16 surrogates (not
 // Unicode; PostgreSQL's JSON parser rejects them) anywhere in the path, query or body, and JSON nested no
 // deeper than MAX_BODY_DEPTH (deeper input overflowed the stack when agent history was saved).
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 
@@ -60,6 +61,8 @@ export function registerInputGuard(app: FastifyInstance): void {
     assertStorableInput(request.query, 'query');
   });
   app.addHook('preValidation', async (request) => {
-    if (request.body !== undefined) assertStorableInput(request.body, 'body');
+    // A streamed body (CSV import) is checked row by row by whoever reads it.
+    if (request.body !== undefined && !(request.body instanceof Readable))
+      assertStorableInput(request.body, 'body');
   });
 }
