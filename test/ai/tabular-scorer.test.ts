@@ -161,7 +161,8 @@ describe('boosted trees and TreeSHAP', () => {
       const bins = binner.encodeRow(row, NOW);
       const phi = treeShap(model, bins, features.length);
       const exact = bruteForceShapley(model, bins, features.length);
-      phi.forEach((value, i) => assert.ok(Math.abs(value - exact[i]!) < 1e-9, `${value} vs ${exact[i]}`));
+      for (const [i, value] of phi.entries())
+        assert.ok(Math.abs(value - exact[i]!) < 1e-9, `${value} vs ${exact[i]}`);
       const total = phi.reduce((sum, value) => sum + value, expectedMargin(model));
       assert.ok(Math.abs(total - predictMargin(model, bins)) < 1e-9);
     }

@@ -4,88 +4,106 @@
 // margin add up to the row's margin exactly, so an explanation never claims more or less than the model did.
 import { type BoostedTrees, goesLeft, type Tree } from './boosting.ts';
 
-interface Path {
-  feature: number[];
-  zero: number[];
-  one: number[];
-  weight: number[];
+/**
+ * The unique paths of every recursion level in one preallocated pool (as the reference implementation does):
+ * level k's path starts where its parent's ends, so a visit allocates nothing.
+ */
+interface PathPool {
+  feature: Int32Array;
+  zero: Float64Array;
+  one: Float64Array;
+  weight: Float64Array;
 }
 
-function extendPath(path: Path, depth: number, zero: number, one: number, feature: number): void {
-  path.feature[depth] = feature;
-  path.zero[depth] = zero;
-  path.one[depth] = one;
-  path.weight[depth] = depth === 0 ? 1 : 0;
+function poolFor(maxDepth: number): PathPool {
+  const size = ((maxDepth + 2) * (maxDepth + 3)) / 2;
+  return {
+    feature: new Int32Array(size),
+    zero: new Float64Array(size),
+    one: new Float64Array(size),
+    weight: new Float64Array(size),
+  };
+}
+
+function extendPath(
+  path: PathPool,
+  at: number,
+  depth: number,
+  zero: number,
+  one: number,
+  feature: number,
+): void {
+  path.feature[at + depth] = feature;
+  path.zero[at + depth] = zero;
+  path.one[at + depth] = one;
+  path.weight[at + depth] = depth === 0 ? 1 : 0;
   for (let i = depth - 1; i >= 0; i--) {
-    path.weight[i + 1]! += (one * path.weight[i]! * (i + 1)) / (depth + 1);
-    path.weight[i] = (zero * path.weight[i]! * (depth - i)) / (depth + 1);
+    path.weight[at + i + 1]! += (one * path.weight[at + i]! * (i + 1)) / (depth + 1);
+    path.weight[at + i] = (zero * path.weight[at + i]! * (depth - i)) / (depth + 1);
   }
 }
 
-function unwindPath(path: Path, depth: number, index: number): void {
-  const one = path.one[index]!;
-  const zero = path.zero[index]!;
-  let nextOnePortion = path.weight[depth]!;
+function unwindPath(path: PathPool, at: number, depth: number, index: number): void {
+  const one = path.one[at + index]!;
+  const zero = path.zero[at + index]!;
+  let nextOnePortion = path.weight[at + depth]!;
   for (let i = depth - 1; i >= 0; i--) {
     if (one !== 0) {
-      const previous = path.weight[i]!;
-      path.weight[i] = (nextOnePortion * (depth + 1)) / ((i + 1) * one);
-      nextOnePortion = previous - (path.weight[i]! * zero * (depth - i)) / (depth + 1);
+      const previous = path.weight[at + i]!;
+      path.weight[at + i] = (nextOnePortion * (depth + 1)) / ((i + 1) * one);
+      nextOnePortion = previous - (path.weight[at + i]! * zero * (depth - i)) / (depth + 1);
     } else {
-      path.weight[i] = (path.weight[i]! * (depth + 1)) / (zero * (depth - i));
+      path.weight[at + i] = (path.weight[at + i]! * (depth + 1)) / (zero * (depth - i));
     }
   }
   for (let i = index; i < depth; i++) {
-    path.feature[i] = path.feature[i + 1]!;
-    path.zero[i] = path.zero[i + 1]!;
-    path.one[i] = path.one[i + 1]!;
+    path.feature[at + i] = path.feature[at + i + 1]!;
+    path.zero[at + i] = path.zero[at + i + 1]!;
+    path.one[at + i] = path.one[at + i + 1]!;
   }
 }
 
-function unwoundPathSum(path: Path, depth: number, index: number): number {
-  const one = path.one[index]!;
-  const zero = path.zero[index]!;
-  let nextOnePortion = path.weight[depth]!;
+function unwoundPathSum(path: PathPool, at: number, depth: number, index: number): number {
+  const one = path.one[at + index]!;
+  const zero = path.zero[at + index]!;
+  let nextOnePortion = path.weight[at + depth]!;
   let total = 0;
   for (let i = depth - 1; i >= 0; i--) {
     if (one !== 0) {
       const part = (nextOnePortion * (depth + 1)) / ((i + 1) * one);
       total += part;
-      nextOnePortion = path.weight[i]! - part * zero * ((depth - i) / (depth + 1));
+      nextOnePortion = path.weight[at + i]! - part * zero * ((depth - i) / (depth + 1));
     } else {
-      total += path.weight[i]! / zero / ((depth - i) / (depth + 1));
+      total += path.weight[at + i]! / zero / ((depth - i) / (depth + 1));
     }
   }
   return total;
-}
-
-function copyPath(path: Path, length: number): Path {
-  return {
-    feature: path.feature.slice(0, length),
-    zero: path.zero.slice(0, length),
-    one: path.one.slice(0, length),
-    weight: path.weight.slice(0, length),
-  };
 }
 
 function recurse(
   tree: Tree,
   row: Uint8Array,
   phi: Float64Array,
+  pool: PathPool,
   node: number,
-  parentPath: Path,
+  parentAt: number,
   depth: number,
   parentZero: number,
   parentOne: number,
   parentFeature: number,
 ): void {
-  const path = copyPath(parentPath, depth);
-  extendPath(path, depth, parentZero, parentOne, parentFeature);
+  // This level's path: a copy of the parent's, one longer.
+  const at = parentAt + depth;
+  pool.feature.copyWithin(at, parentAt, parentAt + depth);
+  pool.zero.copyWithin(at, parentAt, parentAt + depth);
+  pool.one.copyWithin(at, parentAt, parentAt + depth);
+  pool.weight.copyWithin(at, parentAt, parentAt + depth);
+  extendPath(pool, at, depth, parentZero, parentOne, parentFeature);
   const feature = tree.feature[node]!;
   if (feature < 0) {
     for (let i = 1; i <= depth; i++) {
-      const weight = unwoundPathSum(path, depth, i);
-      phi[path.feature[i]!]! += weight * (path.one[i]! - path.zero[i]!) * tree.value[node]!;
+      const weight = unwoundPathSum(pool, at, depth, i);
+      phi[pool.feature[at + i]!]! += weight * (pool.one[at + i]! - pool.zero[at + i]!) * tree.value[node]!;
     }
     return;
   }
@@ -99,19 +117,20 @@ function recurse(
   let uniqueDepth = depth;
   // A feature split on again higher up: undo that split so this node redoes it.
   let index = 0;
-  while (index <= uniqueDepth && path.feature[index] !== feature) index++;
+  while (index <= uniqueDepth && pool.feature[at + index] !== feature) index++;
   if (index !== uniqueDepth + 1) {
-    incomingZero = path.zero[index]!;
-    incomingOne = path.one[index]!;
-    unwindPath(path, uniqueDepth, index);
+    incomingZero = pool.zero[at + index]!;
+    incomingOne = pool.one[at + index]!;
+    unwindPath(pool, at, uniqueDepth, index);
     uniqueDepth--;
   }
   recurse(
     tree,
     row,
     phi,
+    pool,
     hot,
-    path,
+    at,
     uniqueDepth + 1,
     (tree.cover[hot]! / cover) * incomingZero,
     incomingOne,
@@ -121,13 +140,19 @@ function recurse(
     tree,
     row,
     phi,
+    pool,
     cold,
-    path,
+    at,
     uniqueDepth + 1,
     (tree.cover[cold]! / cover) * incomingZero,
     0,
     feature,
   );
+}
+
+function treeDepth(tree: Tree, node = 0): number {
+  if (tree.feature[node]! < 0) return 0;
+  return 1 + Math.max(treeDepth(tree, tree.left[node]!), treeDepth(tree, tree.right[node]!));
 }
 
 /** The margin a tree gives on average over its training rows. */
@@ -149,7 +174,8 @@ export function expectedMargin(model: BoostedTrees): number {
 /** Each feature's share of the row's margin minus the expected margin. */
 export function treeShap(model: BoostedTrees, row: Uint8Array, featureCount: number): Float64Array {
   const phi = new Float64Array(featureCount);
-  const empty: Path = { feature: [], zero: [], one: [], weight: [] };
-  for (const tree of model.trees) recurse(tree, row, phi, 0, empty, 0, 1, 1, -1);
+  const maxDepth = model.trees.reduce((deepest, tree) => Math.max(deepest, treeDepth(tree)), 0);
+  const pool = poolFor(maxDepth + 1);
+  for (const tree of model.trees) recurse(tree, row, phi, pool, 0, 0, 0, 1, 1, -1);
   return phi;
 }
