@@ -10,6 +10,8 @@ import type { Platform } from '../platform/index.ts';
 import { reportQueueDepth } from '../platform/queue/job-queue.ts';
 import type { Vector } from '../vector/index.ts';
 import { AgentHistory } from './history.ts';
+import { RESCORING_QUEUE, RecordScores } from './learning/record-scores.ts';
+import { registerScoreRoutes } from './learning/routes.ts';
 import { SCORING_QUEUE, ScoringModels } from './learning/scoring-models.ts';
 import { ModelEngine } from './model/model-engine.ts';
 import { AgentOrchestrator } from './orchestrator.ts';
@@ -21,6 +23,7 @@ export interface Agents {
   orchestrator: AgentOrchestrator;
   history: AgentHistory;
   models: ScoringModels;
+  scores: RecordScores;
   workflowJobs: WorkflowJobs;
 }
 
@@ -32,6 +35,8 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
     retrainOnNewOutcomes: 0.1,
   });
   const history = new AgentHistory(db);
+  const scores = new RecordScores(db, crm.records, models, platform.queue);
+  scores.follow(platform.events);
   // One engine per chat model: the engine itself holds nothing but the model and the shared cache.
   const engines = new LRUCache<ChatModel, ModelEngine>({ max: 200 });
   const engineFor = async (workspaceId: string) => {
@@ -64,17 +69,19 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
     },
   );
   const workflowJobs = new WorkflowJobs(platform.queue, orchestrator);
-  reportQueueDepth(platform.queue, platform.metrics, [WORKFLOW_QUEUE, SCORING_QUEUE]);
+  reportQueueDepth(platform.queue, platform.metrics, [WORKFLOW_QUEUE, SCORING_QUEUE, RESCORING_QUEUE]);
   // A shared queue's jobs run where RUN_JOBS says (workers); the in-process queue's here.
   if (!platform.queue.shared || platform.config.jobs.run) {
     workflowJobs.consume();
     models.consume();
+    scores.consume();
   }
-  return { orchestrator, history, models, workflowJobs };
+  return { orchestrator, history, models, scores, workflowJobs };
 }
 
 export function registerAgentModule(app: FastifyInstance, agents: Agents): void {
   mountRoutes(app, '/api/agents', (routes) =>
     registerAgentRoutes(routes, agents.orchestrator, agents.history, agents.workflowJobs),
   );
+  mountRoutes(app, '/api/agents', (routes) => registerScoreRoutes(routes, agents.models, agents.scores));
 }

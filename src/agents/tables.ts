@@ -31,4 +31,19 @@ export interface AgentTables {
     artifact: JsonColumn;
     trainedAt: string;
   };
+  recordScores: {
+    workspaceId: string;
+    entityType: 'lead' | 'deal';
+    recordId: string;
+    /** 0–100: the calibrated probability in percent. */
+    score: number;
+    probability: number;
+    band: 'hot' | 'warm' | 'cold';
+    confidence: 'low' | 'medium' | 'high';
+    /** The top factors, as the agents word them. */
+    factors: JsonColumn;
+    /** 0 for the prior. */
+    modelVersion: number;
+    scoredAt: string;
+  };
 }

@@ -291,6 +291,70 @@ describe('history', () => {
   });
 });
 
+describe('scores on the records', () => {
+  const scoresUrl = (path: string) => `/api/agents/${tenant.workspaceId}/${path}`;
+
+  test('open leads carry their score, band and factors, listed by score, as the agent answers', async () => {
+    await tenant.api.post(agentsUrl(`qualify-lead/${ids.lead}`), {});
+    const page = await eventually(
+      async () => (await tenant.api.get(scoresUrl('scores/leads?limit=20'))).body,
+      (body) => body.data?.length === 20,
+    );
+    const scores = page.data.map((item: { score: { score: number } }) => item.score.score);
+    assert.deepEqual(
+      scores,
+      [...scores].sort((a, b) => b - a),
+    );
+    assert.ok(
+      page.data.every(
+        (item: { record: { status: string } }) => !['converted', 'unqualified'].includes(item.record.status),
+      ),
+    );
+    const top = page.data[0];
+    const answer = await tenant.api.post(agentsUrl(`qualify-lead/${top.record.id}`), {});
+    assert.equal(answer.body.qualityScore, top.score.score);
+    // The stored factors are the agent's, three each way.
+    const answered = answer.body.factors.map((factor: { text: string }) => factor.text);
+    for (const factor of top.score.factors) assert.ok(answered.includes(factor.text), factor.text);
+    const hot = await tenant.api.get(scoresUrl('scores/leads?band=cold&order=asc&limit=5'));
+    assert.ok(hot.body.data.every((item: { score: { band: string } }) => item.score.band === 'cold'));
+    const versions = await tenant.api.get(scoresUrl('scoring-models'));
+    assert.ok(
+      versions.body.data.some(
+        (version: { kind: string; status: string }) => version.kind === 'lead' && version.status === 'active',
+      ),
+    );
+  });
+
+  test('a lead is rescored when it or its activities change', async () => {
+    const base = `/api/workspaces/${tenant.workspaceId}`;
+    const before = (
+      await eventually(
+        () => tenant.api.get(scoresUrl(`scores/leads/${ids.lead}`)),
+        (res) => res.status === 200,
+      )
+    ).body;
+    await tenant.api.post(`${base}/activities`, {
+      type: 'meeting',
+      subject: 'Demo',
+      relatedType: 'lead',
+      relatedId: ids.lead,
+    });
+    await eventually(
+      () => tenant.api.get(scoresUrl(`scores/leads/${ids.lead}`)),
+      (res) => res.body.scoredAt > before.scoredAt,
+    );
+    await tenant.api.patch(`${base}/leads/${ids.lead}`, { status: 'unqualified' });
+    // A decided lead has no open score.
+    await eventually(
+      () => tenant.api.get(scoresUrl(`scores/leads/${ids.lead}`)),
+      (res) => res.status === 404,
+    );
+    await tenant.api.patch(`${base}/leads/${ids.lead}`, { status: 'new' });
+    assert.equal((await other.api.get(scoresUrl(`scores/leads/${ids.lead}`))).status, 404);
+  });
+});
+
 describe('explanations are true', () => {
   /** Every record of a type through the API, a page at a time. */
   async function all(plural: string): Promise<RecordRow[]> {
@@ -341,6 +405,8 @@ describe('explanations are true', () => {
           const where = `${type} ${record.id} ${factor.field}`;
           if (factor.field === 'engagement.activities') {
             if (factor.value !== (activityCount.get(`${type}:${record.id}`) ?? 0)) mismatches.push(where);
+          } else if (factor.field === 'engagement.activitiesPer30Days') {
+            if ((factor.value === 0) !== !activityCount.get(`${type}:${record.id}`)) mismatches.push(where);
           } else if (factor.field === 'engagement.daysSinceLastActivity') {
             if ((factor.value === null) !== !activityCount.get(`${type}:${record.id}`))
               mismatches.push(where);

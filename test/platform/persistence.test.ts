@@ -23,6 +23,7 @@ describe(`persistence on ${testEngine}`, () => {
         '008_user_operators',
         '009_pending_record_changes',
         '010_ai_models',
+        '011_scoring_models',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);
