@@ -35,7 +35,9 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
     retrainOnNewOutcomes: 0.1,
   });
   const history = new AgentHistory(db);
-  const scores = new RecordScores(db, crm.records, models, platform.queue);
+  const scores = new RecordScores(db, crm.records, models, platform.queue, (error) =>
+    platform.log.warn({ err: error }, 'changed records were not queued for rescoring'),
+  );
   scores.follow(platform.events);
   // One engine per chat model: the engine itself holds nothing but the model and the shared cache.
   const engines = new LRUCache<ChatModel, ModelEngine>({ max: 200 });

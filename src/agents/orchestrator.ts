@@ -111,8 +111,9 @@ export class AgentOrchestrator {
   ) {}
 
   /** One task, stored in the history whatever its outcome. */
-  async run(caller: Caller, name: AgentName | 'auto', input: unknown, task?: string): Promise<TaskResult> {
-    const agentName = name === 'auto' ? routeByIntent(task, input) : name;
+  async run(caller: Caller, name: AgentName | 'auto', given: unknown, task?: string): Promise<TaskResult> {
+    const agentName = name === 'auto' ? routeByIntent(task, given) : name;
+    const input = name === 'auto' ? withTaskText(agentName, task, given) : given;
     const started = performance.now();
     try {
       const result = await this.execute(caller, agentName, input, undefined);
@@ -353,6 +354,22 @@ export function routeByIntent(task: string | undefined, input: unknown): AgentNa
   if (!task)
     throw AppError.validation('auto needs a task description or an input that names what to work on');
   return 'recommendation';
+}
+
+/**
+ * The task's words as the picked agent's input where it takes text and was given none: what to research, to
+ * summarise, to plan for, or to decide.
+ */
+export function withTaskText(agent: AgentName, task: string | undefined, input: unknown): unknown {
+  const text = task?.trim();
+  if (!text) return input;
+  const fields = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  if (agent === 'research' && !fields.company && !fields.query)
+    return { ...fields, query: text.slice(0, 1000) };
+  if (agent === 'summary' && !fields.text && !fields.entityId) return { ...fields, text };
+  if (agent === 'recommendation' && !fields.goal) return { ...fields, goal: text.slice(0, 500) };
+  if (agent === 'decision' && !fields.question) return { ...fields, question: text.slice(0, 500) };
+  return input;
 }
 
 export function isAgentName(value: string): value is AgentName {

@@ -106,7 +106,22 @@ describe('agents on the seeded workspace (analytic engine)', () => {
   test('research says it used no outside sources; decisions rank by the stated criteria', async () => {
     const research = await tenant.api.post(agentsUrl('research'), { company: ids.company });
     assert.match(research.body.sources[0], /no outside sources/);
+    assert.equal(research.body.found, true);
     assert.ok(research.body.decisionMakers.length > 0);
+    // Every person named belongs to the company researched.
+    for (const person of research.body.decisionMakers) {
+      const plural = person.type === 'lead' ? 'leads' : 'contacts';
+      const record = await tenant.api.get(`/api/workspaces/${tenant.workspaceId}/${plural}/${person.id}`);
+      assert.equal(record.body.company, ids.company);
+    }
+    // A company the workspace does not know: it says so, and presents no other company's facts as its own.
+    const unknown = await tenant.api.post(agentsUrl('research'), { company: 'Acme Corp' });
+    assert.equal(unknown.body.found, false);
+    assert.deepEqual(
+      [unknown.body.painPoints, unknown.body.competitiveLandscape, unknown.body.decisionMakers],
+      [[], [], []],
+    );
+    assert.match(unknown.body.industryTrends[0], /Nothing about "Acme Corp"/);
     const decision = await tenant.api.post(agentsUrl('decide'), {
       question: 'Pick a vendor',
       options: [

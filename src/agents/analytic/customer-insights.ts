@@ -69,12 +69,13 @@ export const customerInsightsAgent = defineAgent({
       byType[activity.type as string] = (byType[activity.type as string] ?? 0) + 1;
     const last90 = times.filter((t) => now - t <= 90 * DAY_MS).length;
     const previous90 = times.filter((t) => now - t > 90 * DAY_MS && now - t <= 180 * DAY_MS).length;
+    // A trend needs evidence: at least three activities on the growing side and a difference of two or more.
     const trend =
       times.length === 0
         ? 'none'
-        : last90 > previous90 * 1.25
+        : last90 >= 3 && last90 >= previous90 + 2 && last90 > previous90 * 1.25
           ? 'rising'
-          : last90 < previous90 * 0.75
+          : previous90 >= 3 && previous90 >= last90 + 2 && last90 < previous90 * 0.75
             ? 'declining'
             : 'steady';
     const lastAt = times.length > 0 ? new Date(times.at(-1)!).toISOString() : null;
@@ -86,7 +87,11 @@ export const customerInsightsAgent = defineAgent({
       ...activities.map((activity) => textOf(activity, ['notes', 'outcome', 'followUpNotes'])),
     ].filter((text) => text.length > 0);
     const ranked = rankSentences(texts.map((text) => ({ text })));
-    const terms = topTerms(texts);
+    const terms = topTerms(texts, 8, [
+      String(record.name ?? ''),
+      String(record.company ?? ''),
+      ...deals.map((deal) => String(deal.name ?? '')),
+    ]);
     const needs = [
       ...(terms.length > 0 ? [`Keeps mentioning: ${terms.slice(0, 6).join(', ')}`] : []),
       ...ranked.slice(0, 3).map((sentence) => sentence.text),

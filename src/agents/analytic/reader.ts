@@ -53,10 +53,14 @@ export function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Text fields of a record joined, for sentence ranking. */
+/** Text fields of a record joined, each ended as a sentence once (never ".."), for sentence ranking. */
 export function textOf(record: RecordRow, fields: readonly string[]): string {
   return fields
     .map((field) => record[field])
     .filter((value): value is string => typeof value === 'string' && value.trim().length > 0)
-    .join('. ');
+    .map((value) => {
+      const text = value.trim();
+      return /[.!?]["')\]]?$/.test(text) ? text : `${text}.`;
+    })
+    .join(' ');
 }

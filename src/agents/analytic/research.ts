@@ -11,6 +11,8 @@ import { rankSentences } from './sentences.ts';
 
 export const researchOutput = z.object({
   subject: z.string(),
+  /** Whether the workspace holds any record about the subject; when not, the brief says so and nothing else. */
+  found: z.boolean(),
   companyBackground: z.object({
     name: z.string().nullable(),
     industry: z.string().nullable(),
@@ -30,6 +32,33 @@ export const researchOutput = z.object({
   painPoints: z.array(z.string()),
   sources: z.array(z.string()),
 });
+
+function nothingFound(subject: string) {
+  return {
+    output: {
+      subject,
+      found: false,
+      companyBackground: {
+        name: subject,
+        industry: null,
+        employees: null,
+        region: null,
+        firstSeen: null,
+        contacts: 0,
+        leads: 0,
+        openDeals: 0,
+        wonRevenue: formatMoney(0),
+      },
+      industryTrends: [`Nothing about "${subject}" is in this workspace's records`],
+      competitiveLandscape: [],
+      decisionMakers: [],
+      painPoints: [],
+      sources: [SOURCES_NOTE],
+    },
+    evidence: [],
+    records: [],
+  };
+}
 
 const COMPETITION =
   /\b(competitor|competing|compet\w*|alternative|incumbent|versus|vs\.?|switch(ing)? from|evaluat\w+ other|another vendor|cheaper)\b/i;
@@ -72,7 +101,29 @@ export const researchAgent = defineAgent({
     for (const [type, ids] of byType)
       for (const record of await context.records.getMany(entityTypes[type], context.workspaceId, ids))
         add(type, record);
-    const records = [...found.values()];
+    // About a company, only its own records count, and those that name it: a search hit about another
+    // company is never presented as the subject's.
+    const mentions = (record: RecordRow) =>
+      textOf(record, [
+        'name',
+        'title',
+        'subject',
+        'requirements',
+        'notes',
+        'description',
+        'content',
+        'outcome',
+        'summary',
+      ])
+        .toLowerCase()
+        .includes(input.company!.toLowerCase());
+    const records = [...found.values()].filter(
+      ({ record }) =>
+        !input.company ||
+        String(record.company ?? '').toLowerCase() === input.company.toLowerCase() ||
+        mentions(record),
+    );
+    if (records.length === 0) return nothingFound(subject);
 
     const companyRecords = records.filter(({ record }) => input.company && record.company === input.company);
     const custom = (companyRecords.find(
@@ -133,6 +184,7 @@ export const researchAgent = defineAgent({
     return {
       output: {
         subject,
+        found: true,
         companyBackground: {
           name: input.company ?? null,
           industry,

@@ -19,9 +19,18 @@ export function splitSentences(text: string): string[] {
     .filter((sentence) => sentence.length >= 12);
 }
 
+/** Function words beyond the search's stop words: common in notes, never what a customer talks about. */
+const FILLER = new Set(
+  (
+    'about above after again against all also any because before being below between both during each few ' +
+    'further here just more most once only other out over own same some such through under until very while ' +
+    'asked said says told wants want wanted still yet'
+  ).split(' '),
+);
+
 function terms(sentence: string): string[] {
   return (sentence.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter(
-    (term) => term.length > 2 && !STOP_WORDS.has(term),
+    (term) => term.length > 2 && !STOP_WORDS.has(term) && !FILLER.has(term),
   );
 }
 
@@ -70,40 +79,70 @@ export function rankSentences(passages: readonly { text: string; source?: string
     .sort((a, b) => b.score - a.score);
 }
 
-const ACTION =
-  /\b(schedule|send|follow[- ]?up|call|book|prepare|share|review|confirm|set up|arrange|need(s)? to|will|must|should|next step|demo|proposal)\b/i;
+/** An action: an imperative opening ("Send the proposal"), or someone who needs to, will or should do something. */
+const ACTION_OPENING =
+  /^(please\s+)?(schedule|send|follow[- ]?up|call|book|prepare|share|review|confirm|set up|arrange|get|ask|check|update|email|introduce|plan|draft|loop in|invite)\b/i;
+const ACTION_INTENT =
+  /\b(we|i|you|they|sales|the team)\s+(need to|needs to|will|should|must|have to|has to|plan to)\s+\w+|\bnext steps?\b|\bfollow[- ]?up\b|\baction item\b/i;
 const RISK =
-  /\b(risk|concern|delay|delayed|budget|blocker|blocked|competitor|competing|churn|slip|slipped|unhappy|complain|issue|problem|legal|security review|pushback|price|pricing|cancel)\b/i;
+  /\b(risks?|concerns?|concerned|delay(ed|s)?|blocker|blocked|competitor|competing|churn|slip(ped|s)?|unhappy|complain\w*|issues?|problems?|legal review|security review|pushback|too expensive|over budget|no budget|budget (cut|freeze|is tight|constraints?)|cancel\w*|stalled|on hold|not a priority)\b/i;
 const OPPORTUNITY =
-  /\b(interest|interested|expand|expansion|upsell|opportunit(y|ies)|growth|grow|additional|more seats|renew|renewal|pilot|trial|champion|referral|new team)\b/i;
+  /\b(interested|interest in|expand\w*|upsell|opportunit(y|ies)|growth|grow(ing)?|more seats|additional (seats|licen[cs]es|teams?)|renew(al)?|pilot|trial|champion|referral|new team|budget (is |was |has been )?(approved|confirmed|allocated|signed off)|signed off|ready to (buy|sign|move forward)|wants? to (expand|add|roll out))\b/i;
+
+export function isActionItem(text: string): boolean {
+  return ACTION_OPENING.test(text) || ACTION_INTENT.test(text);
+}
+
+export function isOpportunity(text: string): boolean {
+  return OPPORTUNITY.test(text);
+}
+
+/** A risk names a problem; good news about the budget is an opportunity, never a risk. */
+export function isRisk(text: string): boolean {
+  return RISK.test(text);
+}
 
 export function actionItems(sentences: readonly RankedSentence[], limit = 5): string[] {
   return sentences
-    .filter((sentence) => ACTION.test(sentence.text))
+    .filter((sentence) => isActionItem(sentence.text))
     .slice(0, limit)
     .map((s) => s.text);
 }
 
 export function riskSentences(sentences: readonly RankedSentence[], limit = 5): string[] {
   return sentences
-    .filter((sentence) => RISK.test(sentence.text))
+    .filter((sentence) => isRisk(sentence.text))
     .slice(0, limit)
     .map((s) => s.text);
 }
 
 export function opportunitySentences(sentences: readonly RankedSentence[], limit = 5): string[] {
   return sentences
-    .filter((sentence) => OPPORTUNITY.test(sentence.text))
+    .filter((sentence) => isOpportunity(sentence.text))
     .slice(0, limit)
     .map((s) => s.text);
 }
 
-/** The most frequent content words: what a customer keeps talking about. */
-export function topTerms(texts: readonly string[], limit = 8): string[] {
+/** Words written capitalised inside a sentence (never at its start): names of people, companies, places. */
+function properNouns(texts: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const text of texts) {
+    for (const sentence of splitSentences(text)) {
+      const words = sentence.match(/[\p{L}\p{N}]+/gu) ?? [];
+      for (const word of words.slice(1)) if (/^\p{Lu}/u.test(word)) names.add(word.toLowerCase());
+    }
+  }
+  return names;
+}
+
+/** The most frequent content words: what a customer keeps talking about, without names and stop words. */
+export function topTerms(texts: readonly string[], limit = 8, exclude: readonly string[] = []): string[] {
+  const names = properNouns(texts);
+  for (const text of exclude) for (const word of terms(text)) names.add(word);
   const counts = new Map<string, number>();
   for (const text of texts) for (const term of terms(text)) counts.set(term, (counts.get(term) ?? 0) + 1);
   return [...counts]
-    .filter(([, count]) => count > 1)
+    .filter(([term, count]) => count > 1 && !names.has(term) && !/^\d+$/.test(term))
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
     .map(([term]) => term);

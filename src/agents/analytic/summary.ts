@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { type EntityTypeName, entityTypeNameSchema, type RecordRow } from '../../crm/records/entity-types.ts';
 import { defineAgent, evidenceOf } from '../agent.ts';
-import { activitiesOf, documentsOf, getRecord, textOf } from './reader.ts';
+import { activitiesOf, documentsOf, formatMoney, getRecord, textOf } from './reader.ts';
 import { actionItems, opportunitySentences, rankSentences, riskSentences } from './sentences.ts';
 
 export const summaryOutput = z.object({
@@ -12,6 +12,8 @@ export const summaryOutput = z.object({
   actionItems: z.array(z.string()),
   riskFactors: z.array(z.string()),
   opportunities: z.array(z.string()),
+  /** The record's figures a reader looks for first: amount, stage, status, dates. */
+  keyNumbers: z.array(z.string()),
   sentencesConsidered: z.number().int(),
 });
 
@@ -64,6 +66,7 @@ export const summaryAgent = defineAgent({
       }
     }
     const ranked = rankSentences(passages.filter((passage) => passage.text.length > 0));
+    const subject = used[0];
     const lead = ranked.slice(0, 3).sort((a, b) => a.position - b.position);
     return {
       output: {
@@ -75,6 +78,7 @@ export const summaryAgent = defineAgent({
         actionItems: actionItems(ranked),
         riskFactors: riskSentences(ranked),
         opportunities: opportunitySentences(ranked),
+        keyNumbers: subject ? keyNumbersOf(subject.record, used.length - 1) : [],
         sentencesConsidered: ranked.length,
       },
       evidence: evidenceOf(used),
@@ -82,3 +86,17 @@ export const summaryAgent = defineAgent({
     };
   },
 });
+
+function keyNumbersOf(record: RecordRow, related: number): string[] {
+  const numbers: string[] = [];
+  if (typeof record.amount === 'number' && record.amount > 0) {
+    numbers.push(`Amount: ${formatMoney(record.amount, (record.currency as string | undefined) ?? 'USD')}`);
+  }
+  if (record.stage) numbers.push(`Stage: ${record.stage}`);
+  if (record.status) numbers.push(`Status: ${record.status}`);
+  if (record.expectedCloseDate) numbers.push(`Expected close: ${record.expectedCloseDate}`);
+  if (Number(record.closeDateSlips) > 0) numbers.push(`Close date moved ${record.closeDateSlips} time(s)`);
+  if (record.source) numbers.push(`Source: ${record.source}`);
+  numbers.push(`Activities and documents: ${related}`);
+  return numbers;
+}

@@ -65,6 +65,8 @@ export class RecordScores {
     private readonly records: RecordsService,
     private readonly models: ScoringModels,
     private readonly queue: JobQueue | undefined,
+    /** Told when gathered changes could not be queued (the queue closed on shutdown, Redis away). */
+    private readonly onError: (error: unknown) => void = () => {},
   ) {}
 
   /** Rescoring follows record changes and retrainings made on this instance. */
@@ -225,7 +227,8 @@ export class RecordScores {
     ids.add(id);
     byType.set(type, ids);
     this.gathered.set(workspaceId, byType);
-    this.timer ??= setTimeout(() => void this.flush(), GATHER_MS);
+    // Lost on failure: the next change, retraining or scheduled rescoring scores the record again.
+    this.timer ??= setTimeout(() => void this.flush().catch(this.onError), GATHER_MS);
     this.timer.unref?.();
   }
 
