@@ -33,6 +33,7 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
   const models = new ScoringModels(crm.records, db, platform.queue, {
     retrainAfterMs: agentModel.retrainAfterMs,
     retrainOnNewOutcomes: 0.1,
+    onError: (error) => platform.log.warn({ err: error }, 'a due retraining of the scorers was not queued'),
   });
   const history = new AgentHistory(db);
   const scores = new RecordScores(db, crm.records, models, platform.queue, (error) =>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { displayValue } from '../../src/agents/learning/scorer.ts';
+import { ScorerStore } from '../../src/agents/learning/scorer-store.ts';
 import { agents } from '../../src/agents/orchestrator.ts';
 import { wordsOf } from '../../src/ai/scoring/binning.ts';
 import { entityTypes, type RecordRow } from '../../src/crm/records/entity-types.ts';
@@ -367,6 +368,32 @@ describe('scores on the records', () => {
     );
     await tenant.api.patch(`${base}/leads/${ids.lead}`, { status: 'new' });
     assert.equal((await other.api.get(scoresUrl(`scores/leads/${ids.lead}`))).status, 404);
+  });
+});
+
+describe('scorer versions', () => {
+  test('a retrained scorer serves only if not worse on held-out data; every version is listed', async () => {
+    const url = `/api/agents/${tenant.workspaceId}/scoring-models`;
+    await tenant.api.post(agentsUrl(`qualify-lead/${ids.lead}`), {});
+    const retrain = await tenant.api.post(`${url}/retrain`, {});
+    assert.equal(retrain.status, 202);
+    const versions = await eventually(
+      async () => (await tenant.api.get(url)).body.data,
+      (data: { kind: string; status: string }[]) =>
+        data.filter((version) => version.kind === 'lead').length >= 2,
+    );
+    const leads = versions.filter((version) => version.kind === 'lead');
+    assert.equal(leads.filter((version) => version.status === 'active').length, 1);
+    assert.equal(leads[0]!.status, 'active', 'the same history trains a model that is not worse');
+    const store = new ScorerStore(server.platform.database.kysely as never);
+    const active = (await store.active(tenant.workspaceId, 'lead'))!;
+    const worse = { ...active.artifact, quality: { ...active.quality, auc: active.quality.auc - 0.05 } };
+    const stored = await store.add(tenant.workspaceId, 'lead', worse, new Date().toISOString());
+    assert.equal(stored.status, 'rejected');
+    assert.match(stored.reason!, /below the active version/);
+    assert.equal((await store.active(tenant.workspaceId, 'lead'))!.version, active.version);
+    const member = await server.newMember(tenant.workspaceId, 'member');
+    assert.equal((await member.api.post(`${url}/retrain`, {})).status, 403);
   });
 });
 

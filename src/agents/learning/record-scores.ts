@@ -84,7 +84,7 @@ export class RecordScores {
         }
       }
     });
-    this.models.onRetrained((workspaceId) => void this.enqueue({ workspaceId }));
+    this.models.onRetrained((workspaceId) => void this.enqueue({ workspaceId }).catch(this.onError));
   }
 
   consume(): void {

@@ -8,6 +8,8 @@ import type { AgentTables } from '../tables.ts';
 
 /** A retrained model may lose this much cross-validated ROC AUC against the active one and still replace it. */
 export const AUC_TOLERANCE = 0.01;
+/** Versions kept per scorer, the active one included; older ones are deleted when a new one is stored. */
+export const KEPT_VERSIONS = 10;
 
 export interface StoredScorer {
   kind: ScoredEntityType;
@@ -97,6 +99,13 @@ export class ScorerStore {
         trainedAt,
       };
       await trx.insertInto('scoringModels').values(stored).execute();
+      await trx
+        .deleteFrom('scoringModels')
+        .where('workspaceId', '=', workspaceId)
+        .where('kind', '=', kind)
+        .where('status', '!=', 'active')
+        .where('version', '<=', version - KEPT_VERSIONS)
+        .execute();
       return toStored(stored);
     });
   }

@@ -4,6 +4,7 @@
 // workspace's first model is trained on first use; with too little history a stated prior stands in.
 import type { Kysely } from 'kysely';
 import { MIN_ROWS_PER_CLASS, TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
+import type { RecordRow } from '../../crm/records/entity-types.ts';
 import type { ScoredEntityType } from '../../crm/records/features.ts';
 import type { RecordsService } from '../../crm/records/service.ts';
 import type { JobQueue } from '../../platform/queue/job-queue.ts';
@@ -37,6 +38,8 @@ export interface ScoringOptions {
   retrainAfterMs: number;
   /** New decided records since training that start a retraining: this share of the trained rows (at least 20). */
   retrainOnNewOutcomes: number;
+  /** Told when a due retraining could not be queued. */
+  onError?: (error: unknown) => void;
 }
 
 export class ScoringModels {
@@ -134,8 +137,9 @@ export class ScoringModels {
       // First use with enough history: train now, so the first answer already comes from the workspace's data.
       await this.retrain(workspaceId, snapshot);
       active = await Promise.all(KINDS.map((kind) => this.store.active(workspaceId, kind)));
-    } else if (KINDS.some((_, k) => active[k] && this.isStale(active[k]!, decided[k]!))) {
-      await this.requestRetrain(workspaceId);
+    } else if (KINDS.some((_, k) => active[k] && this.isStale(active[k]!, decided[k]!, snapshot))) {
+      // The current versions keep serving; a retraining that cannot be queued now is asked for again later.
+      await this.requestRetrain(workspaceId).catch(this.options.onError ?? (() => {}));
     }
     const scorerOf = (k: number): RecordScorer => {
       const version = active[k];
@@ -146,13 +150,21 @@ export class ScoringModels {
     return { lead: scorerOf(0), deal: scorerOf(1), snapshot };
   }
 
-  private isStale(active: StoredScorer, decided: { positives: number; negatives: number }): boolean {
+  /**
+   * Due for retraining: enough new outcomes since it was trained, or older than the interval with records
+   * changed since (an unchanged history would only train the same model again).
+   */
+  private isStale(
+    active: StoredScorer,
+    decided: { positives: number; negatives: number },
+    snapshot: WorkspaceSnapshot,
+  ): boolean {
     const trainedOn = active.quality.positives + active.quality.negatives;
     const newOutcomes = decided.positives + decided.negatives - trainedOn;
-    return (
-      Date.now() - Date.parse(active.trainedAt) > this.options.retrainAfterMs ||
-      newOutcomes >= Math.max(20, trainedOn * this.options.retrainOnNewOutcomes)
-    );
+    if (newOutcomes >= Math.max(20, trainedOn * this.options.retrainOnNewOutcomes)) return true;
+    if (Date.now() - Date.parse(active.trainedAt) <= this.options.retrainAfterMs) return false;
+    const changed = (record: RecordRow) => record.updatedAt > active.trainedAt;
+    return (active.kind === 'lead' ? snapshot.leads : snapshot.deals).some(changed);
   }
 }
 
