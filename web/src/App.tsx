@@ -1,5 +1,5 @@
-// The admin panel: sign in with an API token, pick a workspace, then fine-tuning, search, agents and
-// operations. Pages are addressed by the URL hash, so reloads and links keep their place.
+// The admin panel: sign in with an API token, pick a workspace, then fine-tuning, search, agents, scores
+// and operations. Pages are addressed by the URL hash, so reloads and links keep their place.
 import { useEffect, useState } from 'react';
 import { ApiError, get, session } from './api/client.ts';
 import type { Workspace } from './api/types.ts';
@@ -7,12 +7,14 @@ import { ErrorNote, Loading } from './components/ui.tsx';
 import { AgentsPage } from './pages/Agents.tsx';
 import { FineTuningPage } from './pages/FineTuning.tsx';
 import { OperationsPage } from './pages/Operations.tsx';
+import { ScoresPage } from './pages/Scores.tsx';
 import { SearchPage } from './pages/Search.tsx';
 
 const PAGES = [
   { path: 'fine-tuning', title: 'Fine-tuning' },
   { path: 'search', title: 'Search' },
   { path: 'agents', title: 'Agents' },
+  { path: 'scores', title: 'Scores' },
   { path: 'operations', title: 'Operations' },
 ] as const;
 
@@ -107,6 +109,8 @@ export function App() {
           <SearchPage key={workspace.id} workspace={workspace} />
         ) : page.path === 'agents' ? (
           <AgentsPage key={workspace.id} workspace={workspace} />
+        ) : page.path === 'scores' ? (
+          <ScoresPage key={workspace.id} workspace={workspace} />
         ) : (
           <OperationsPage key={workspace.id} workspace={workspace} />
         )}
