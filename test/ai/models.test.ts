@@ -120,7 +120,12 @@ describe('EMBEDDING_PROVIDER=auto', () => {
       const stats = () => tenant.api.get(`/api/vector/${tenant.workspaceId}/stats`);
       const switched = await eventually(
         stats,
-        (response) => response.body.model === 'onnx:acme/tiny-embedder:fp32' && response.body.vectors === 1,
+        // Switching and reindexing are two steps: the stats may show the new model a moment before the
+        // rebuilt index (PostgreSQL runs showed it); what must hold is that the index ends up rebuilt.
+        (response) =>
+          response.body.model === 'onnx:acme/tiny-embedder:fp32' &&
+          response.body.vectors === 1 &&
+          response.body.needsReindex === false,
       );
       assert.equal(switched.body.needsReindex, false, 'the index was rebuilt with the new model');
       assert.equal(switched.body.vectors, 1);
