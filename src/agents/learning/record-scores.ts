@@ -13,7 +13,7 @@ import { TimeSlicer } from '../../platform/time-slicer.ts';
 import type { AgentTables } from '../tables.ts';
 import type { ScoreResult } from './scorer.ts';
 import type { ScoringModels } from './scoring-models.ts';
-import { outcomeOf, type WorkspaceSnapshot, withTrail } from './workspace-data.ts';
+import { outcomeOf, type RecordContext, type WorkspaceSnapshot, withTrail } from './workspace-data.ts';
 
 export type Band = 'hot' | 'warm' | 'cold';
 
@@ -237,7 +237,7 @@ export class RecordScores {
     workspaceId: string,
     record: RecordRow,
     snapshot: WorkspaceSnapshot,
-  ): Promise<Pick<WorkspaceSnapshot, 'contacts' | 'trails'>> {
+  ): Promise<RecordContext> {
     const page = await this.records.list(entityTypes.activity, workspaceId, {
       equals: { relatedType: type, relatedId: record.id },
       ranges: {},

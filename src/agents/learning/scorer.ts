@@ -6,7 +6,7 @@ import type { Factor, ScorerArtifact, ScorerQuality } from '../../ai/scoring/tab
 import { TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
 import type { RecordRow } from '../../crm/records/entity-types.ts';
 import type { FeatureRow, FeatureValue, ScoredEntityType } from '../../crm/records/features.ts';
-import { featureRowOf, type WorkspaceSnapshot } from './workspace-data.ts';
+import { featureRowOf, type RecordContext } from './workspace-data.ts';
 
 export type Confidence = 'low' | 'medium' | 'high';
 
@@ -67,18 +67,9 @@ export function displayValue(value: FeatureValue): string {
 
 export interface RecordScorer {
   readonly info: ModelInfo;
-  score(
-    record: RecordRow,
-    snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
-    asOfMs: number,
-    limit?: number,
-  ): ScoreResult;
+  score(record: RecordRow, snapshot: RecordContext, asOfMs: number, limit?: number): ScoreResult;
   /** The probability alone, for ranking many records. */
-  probability(
-    record: RecordRow,
-    snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
-    asOfMs: number,
-  ): number;
+  probability(record: RecordRow, snapshot: RecordContext, asOfMs: number): number;
 }
 
 export class TrainedScorer implements RecordScorer {
@@ -95,21 +86,12 @@ export class TrainedScorer implements RecordScorer {
     this.info = { kind, basis: 'workspace history', version, trainedAt, quality: artifact.quality };
   }
 
-  probability(
-    record: RecordRow,
-    snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
-    asOfMs: number,
-  ): number {
+  probability(record: RecordRow, snapshot: RecordContext, asOfMs: number): number {
     if (!this.artifact.quality.hasSignal) return this.artifact.baseRate;
     return this.scorer.probability(featureRowOf(this.info.kind, record, snapshot, asOfMs), asOfMs);
   }
 
-  score(
-    record: RecordRow,
-    snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
-    asOfMs: number,
-    limit = 4,
-  ): ScoreResult {
+  score(record: RecordRow, snapshot: RecordContext, asOfMs: number, limit = 4): ScoreResult {
     const { quality, baseRate } = this.artifact;
     const nouns = NOUNS[this.info.kind];
     const confidence = confidenceOf(quality);
@@ -242,20 +224,11 @@ export class PriorScorer implements RecordScorer {
     this.info = { kind, basis: 'prior', version: 0, trainedAt: new Date(0).toISOString(), quality: null };
   }
 
-  probability(
-    record: RecordRow,
-    snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
-    asOfMs: number,
-  ): number {
+  probability(record: RecordRow, snapshot: RecordContext, asOfMs: number): number {
     return this.score(record, snapshot, asOfMs).probability;
   }
 
-  score(
-    record: RecordRow,
-    snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
-    asOfMs: number,
-    limit = 4,
-  ): ScoreResult {
+  score(record: RecordRow, snapshot: RecordContext, asOfMs: number, limit = 4): ScoreResult {
     const { intercept, rules } = PRIOR_RULES[this.kind];
     const row = featureRowOf(this.kind, record, snapshot, asOfMs);
     const factors: ExplainedFactor[] = rules

@@ -59,6 +59,9 @@ export async function readSnapshot(records: RecordsService, workspaceId: string)
   };
 }
 
+/** What scoring one record reads besides the record: the contacts deals point at, activity times. */
+export type RecordContext = Pick<WorkspaceSnapshot, 'contacts' | 'trails'>;
+
 /** The outcome a record has reached: 1, 0, or undefined while it is still open. */
 export function outcomeOf(type: ScoredEntityType, record: RecordRow): 0 | 1 | undefined {
   if (type === 'lead') {
@@ -77,7 +80,7 @@ export function asOfTime(type: ScoredEntityType, record: RecordRow, nowMs: numbe
 export function featureRowOf(
   type: ScoredEntityType,
   record: RecordRow,
-  snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
+  snapshot: RecordContext,
   asOfMs: number,
 ): FeatureRow {
   const trail = snapshot.trails.get(`${type}:${record.id}`);
@@ -109,18 +112,18 @@ export function trainingSetOf(type: ScoredEntityType, snapshot: WorkspaceSnapsho
 }
 
 /** The latest activity about a record ("type:id"), ISO, or undefined when there is none. */
-export function lastActivityOf(snapshot: Pick<WorkspaceSnapshot, 'trails'>, key: string): string | undefined {
+export function lastActivityOf(snapshot: Pick<RecordContext, 'trails'>, key: string): string | undefined {
   const last = snapshot.trails.get(key)?.times.at(-1);
   return last === undefined ? undefined : new Date(last).toISOString();
 }
 
 /** The snapshot with one record's activities replaced by those just read. */
 export function withTrail(
-  snapshot: Pick<WorkspaceSnapshot, 'contacts' | 'trails'>,
+  snapshot: RecordContext,
   type: ScoredEntityType,
   id: string,
   activities: readonly RecordRow[],
-): Pick<WorkspaceSnapshot, 'contacts' | 'trails'> {
+): RecordContext {
   const times = activities
     .map((activity) => Date.parse((activity.occurredAt as string | null) ?? activity.createdAt))
     .sort((a, b) => a - b);
