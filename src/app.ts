@@ -35,6 +35,7 @@ export async function buildApp(config: Config, log?: Logger) {
     app.readinessChecks.push({ name: 'redis', critical: false, check: () => platform.cache.tiers.ping() });
   }
   app.addHook('onClose', async () => {
+    agents.close();
     await fineTuning.close();
     await ai.close();
     await vector.close();

@@ -22,8 +22,9 @@ export async function startWorker(config: Config) {
   const ai = await createAi(platform);
   const vector = await createVector(platform, crm, ai, { repair: false });
   const fineTuning = createFineTuning(platform, crm, ai.registry);
-  // Creating the agents registers their workflow consumer (RUN_JOBS is on in a worker).
-  if (platform.queue.shared) createAgents(platform, crm, vector, ai.registry);
+  // Creating the agents registers their consumers (workflows, retraining, rescoring) and the retraining
+  // schedule: RUN_JOBS is on in a worker.
+  const agents = platform.queue.shared ? createAgents(platform, crm, vector, ai.registry) : undefined;
   platform.log.info(
     { queue: config.jobs.queue, indexing: config.jobs.queue === 'redis', fineTuning: true },
     config.jobs.queue === 'redis'
@@ -33,6 +34,7 @@ export async function startWorker(config: Config) {
   return {
     platform,
     async close() {
+      agents?.close();
       await ai.close();
       await fineTuning.close();
       await vector.close();

@@ -25,6 +25,8 @@ export interface Agents {
   models: ScoringModels;
   scores: RecordScores;
   workflowJobs: WorkflowJobs;
+  /** Stops the retraining schedule and gathered rescoring (before the platform closes). */
+  close(): void;
 }
 
 export function createAgents(platform: Platform, crm: Crm, vector: Vector, registry: ModelRegistry): Agents {
@@ -74,12 +76,18 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
   const workflowJobs = new WorkflowJobs(platform.queue, orchestrator);
   reportQueueDepth(platform.queue, platform.metrics, [WORKFLOW_QUEUE, SCORING_QUEUE, RESCORING_QUEUE]);
   // A shared queue's jobs run where RUN_JOBS says (workers); the in-process queue's here.
+  let stopSchedule = () => {};
   if (!platform.queue.shared || platform.config.jobs.run) {
     workflowJobs.consume();
     models.consume();
+    stopSchedule = models.schedule();
     scores.consume();
   }
-  return { orchestrator, history, models, scores, workflowJobs };
+  const close = () => {
+    stopSchedule();
+    scores.stop();
+  };
+  return { orchestrator, history, models, scores, workflowJobs, close };
 }
 
 export function registerAgentModule(app: FastifyInstance, agents: Agents): void {

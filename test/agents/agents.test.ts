@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { displayValue } from '../../src/agents/learning/scorer.ts';
 import { ScorerStore } from '../../src/agents/learning/scorer-store.ts';
+import { ScoringModels } from '../../src/agents/learning/scoring-models.ts';
 import { agents } from '../../src/agents/orchestrator.ts';
 import { wordsOf } from '../../src/ai/scoring/binning.ts';
 import { entityTypes, type RecordRow } from '../../src/crm/records/entity-types.ts';
@@ -394,6 +395,35 @@ describe('scorer versions', () => {
     assert.equal((await store.active(tenant.workspaceId, 'lead'))!.version, active.version);
     const member = await server.newMember(tenant.workspaceId, 'member');
     assert.equal((await member.api.post(`${url}/retrain`, {})).status, 403);
+  });
+});
+
+describe('retraining schedule', () => {
+  test('workspaces whose leads or deals changed since the last look are queued for retraining', async () => {
+    const added: unknown[] = [];
+    const queue = { add: async (_queue: string, _name: string, data: unknown) => added.push(data) };
+    const models = new ScoringModels(
+      server.crm.records,
+      server.platform.database.kysely as never,
+      queue as never,
+      {
+        retrainAfterMs: 50,
+        retrainOnNewOutcomes: 0.1,
+      },
+    );
+    const stop = models.schedule();
+    try {
+      await tenant.api.patch(`/api/workspaces/${tenant.workspaceId}/leads/${ids.lead}`, {
+        notes: 'Asked for pricing.',
+      });
+      await eventually(
+        async () => added,
+        (jobs) => jobs.some((job) => (job as { workspaceId: string }).workspaceId === tenant.workspaceId),
+      );
+      assert.ok(!added.some((job) => (job as { workspaceId: string }).workspaceId === other.workspaceId));
+    } finally {
+      stop();
+    }
   });
 });
 

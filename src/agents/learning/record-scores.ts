@@ -205,6 +205,13 @@ export class RecordScores {
     await this.queue.add(RESCORING_QUEUE, 'rescore', job, { jobId, attempts: 3 });
   }
 
+  /** Drops what was gathered and not yet queued (shutdown). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.gathered.clear();
+  }
+
   /** Queues what was gathered. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);

@@ -4,7 +4,7 @@
 // workspace's first model is trained on first use; with too little history a stated prior stands in.
 import type { Kysely } from 'kysely';
 import { MIN_ROWS_PER_CLASS, TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
-import type { RecordRow } from '../../crm/records/entity-types.ts';
+import { entityTypes, type RecordRow } from '../../crm/records/entity-types.ts';
 import type { ScoredEntityType } from '../../crm/records/features.ts';
 import type { RecordsService } from '../../crm/records/service.ts';
 import type { JobQueue } from '../../platform/queue/job-queue.ts';
@@ -67,6 +67,30 @@ export class ScoringModels {
         seconds,
       }));
     });
+  }
+
+  /**
+   * The schedule: every retraining interval, the workspaces whose leads or deals changed since the last
+   * look are queued for retraining (the queue's job id keeps one per workspace). Idle workspaces cost
+   * nothing; a workspace nobody uses still gets fresh scores.
+   */
+  schedule(): () => void {
+    let since = new Date();
+    const timer = setInterval(async () => {
+      const now = new Date();
+      try {
+        const changed = await this.records.workspacesChangedSince(
+          [entityTypes.lead, entityTypes.deal],
+          since,
+        );
+        since = now;
+        for (const workspaceId of changed) await this.requestRetrain(workspaceId);
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }, this.options.retrainAfterMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Told after a retraining on this instance changed what serves (rescoring listens). */

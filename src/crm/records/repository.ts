@@ -200,6 +200,17 @@ export class RecordsRepository {
     return rows as { workspaceId: string; id: string }[];
   }
 
+  /** Workspaces with a record of this type written at or after `since`. */
+  async workspacesUpdatedSince(type: EntityType, since: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom(type.table)
+      .select('workspaceId')
+      .distinct()
+      .where('updatedAt', '>=', since)
+      .execute();
+    return rows.map((row) => row.workspaceId);
+  }
+
   /** Settles changes by token: a record changed again since keeps its newer note. */
   async settlePendingChanges(tokens: readonly string[]): Promise<void> {
     for (let start = 0; start < tokens.length; start += INSERT_CHUNK_ROWS) {

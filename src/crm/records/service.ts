@@ -241,6 +241,16 @@ export class RecordsService {
     return unique.size;
   }
 
+  /** Workspaces where a record of one of these types was written at or after `since`. */
+  async workspacesChangedSince(types: readonly EntityType[], since: Date): Promise<Set<string>> {
+    const changed = new Set<string>();
+    for (const type of types) {
+      for (const id of await this.repository.workspacesUpdatedSince(type, since.toISOString()))
+        changed.add(id);
+    }
+    return changed;
+  }
+
   /** Marks changes as durably applied by their consumer; later changes to the same records stay pending. */
   async settleChanges(tokens: readonly string[]): Promise<void> {
     await this.repository.settlePendingChanges(tokens);

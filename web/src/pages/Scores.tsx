@@ -22,6 +22,7 @@ export function ScoresPage({ workspace }: { workspace: Workspace }) {
   // Scoring runs in the background after training and imports: while nothing is scored, look again.
   const empty = scores.data?.data.length === 0;
   const { reload } = scores;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each reload's result re-arms the timer while empty
   useEffect(() => {
     if (!empty) return;
     const timer = setTimeout(reload, 3000);
