@@ -136,6 +136,23 @@ describe('hostile input', () => {
     assert.equal(response.body.error.code, 'VALIDATION_FAILED');
   });
 
+  test('fuzz finding: a null document type broke the required column (500); it means plain text', async () => {
+    const ws = tenant.workspaceId;
+    const created = await tenant.api.post(`/api/workspaces/${ws}/documents`, {
+      title: 'Untyped',
+      content: 'x',
+      mimeType: null,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.mimeType, 'text/plain');
+    const patched = await tenant.api.patch(`/api/workspaces/${ws}/documents/${created.body.id}`, {
+      mimeType: null,
+      title: '0',
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal(patched.body.mimeType, 'text/plain');
+  });
+
   test('fuzz finding (PostgreSQL): a year-0000 date became 1 BC and made the record unreadable; now refused', async () => {
     const ws = tenant.workspaceId;
     for (const convertedAt of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+14:00']) {

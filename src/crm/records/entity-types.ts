@@ -359,7 +359,10 @@ export const entityTypes: Record<EntityTypeName, EntityType> = {
     sorts: ['createdAt', 'updatedAt', 'title'],
     textFields: ['title', 'summary'],
     links: [{ idField: 'relatedId', typeField: 'relatedType' }],
-    prepareCreate: (input) => ({ mimeType: 'text/plain', ...input }),
+    // The column is required: an absent or null type is plain text, on create and on update alike.
+    prepareCreate: (input) => ({ ...input, mimeType: input.mimeType ?? 'text/plain' }),
+    prepareUpdate: (_existing, patch) =>
+      patch.mimeType === null ? { ...patch, mimeType: 'text/plain' } : patch,
   }),
 };
 
