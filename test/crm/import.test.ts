@@ -120,4 +120,46 @@ describe('CSV import', () => {
     assert.deepEqual(res.body.errors, [{ line: 4323, message: 'email: Invalid email address' }]);
     assert.equal(res.body.custom.score, 'number');
   });
+
+  test('with Accept: text/event-stream the import streams progress events and ends with its report', async () => {
+    const lines = ['name,email'];
+    for (let i = 0; i < 1200; i++) lines.push(`Streamed ${i},s${i}@example.com`);
+    const response = await fetch(`${server.baseUrl}/api/workspaces/${tenant.workspaceId}/import/contacts`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tenant.token}`,
+        'content-type': 'text/csv',
+        accept: 'text/event-stream',
+      },
+      body: lines.join('\n'),
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((block) => block.includes('data:'))
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!),
+      }));
+    const progress = events.filter((event) => event.event === 'progress');
+    assert.ok(progress.length >= 2, `${progress.length} progress events`);
+    assert.ok(progress.at(-1)!.data.imported >= progress[0]!.data.imported);
+    assert.equal(events.at(-1)!.event, 'report');
+    assert.equal(events.at(-1)!.data.imported, 1200);
+    // A bad mapping arrives as an error event in the API's error shape.
+    const bad = await fetch(
+      `${server.baseUrl}/api/workspaces/${tenant.workspaceId}/import/contacts?map=nope=x`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${tenant.token}`,
+          'content-type': 'text/csv',
+          accept: 'text/event-stream',
+        },
+        body: 'name\nA\n',
+      },
+    );
+    assert.match(await bad.text(), /event: error\ndata: \{"error":\{"code":"IMPORT_INVALID"/);
+  });
 });

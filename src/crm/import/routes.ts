@@ -3,12 +3,13 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../platform/errors.ts';
 import { workspaceOf } from '../../platform/http/auth.ts';
 import { roleAllows } from '../../platform/http/roles.ts';
 import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
 import { CrmError } from '../errors.ts';
 import { entityTypeList } from '../records/entity-types.ts';
-import { type CsvImporter, MAX_IMPORT_BYTES } from './csv-import.ts';
+import { type CsvImporter, type ImportProgress, type ImportReport, MAX_IMPORT_BYTES } from './csv-import.ts';
 
 const lineError = z.object({ line: z.number().int(), message: z.string() });
 
@@ -43,11 +44,15 @@ export function registerImportRoutes(app: FastifyInstance, importer: CsvImporter
   api.post(
     '/import/:type',
     {
+      // With `Accept: text/event-stream` the import streams `progress` events and ends with a `report`
+      // (or an `error`) event; otherwise it answers with the report as JSON.
+      sse: 'dual',
       bodyLimit: MAX_IMPORT_BYTES,
       schema: {
-        summary: 'Import records from a CSV upload (Content-Type: text/csv), streamed',
+        summary:
+          'Import records from a CSV upload (Content-Type: text/csv), streamed; progress as SSE on request',
         description:
-          'The header line maps columns to fields (by name or common synonyms; `map=field=Column` overrides); other columns become custom fields with inferred types. Bad rows are reported by line and skipped. `dryRun=true` validates without writing. Admins may import history: createdAt, updatedAt, and for deals closedAt and stageHistory.',
+          'The header line maps columns to fields (by name or common synonyms; `map=field=Column` overrides); other columns become custom fields with inferred types. Bad rows are reported by line and skipped. `dryRun=true` validates without writing. Admins may import history: createdAt, updatedAt, and for deals closedAt and stageHistory. Send `Accept: text/event-stream` for `progress` events (rows, imported, failed, bytes) after each batch and a final `report` event.',
         tags: ['crm: import'],
         consumes: ['text/csv'],
         params: workspaceParams.extend({
@@ -62,18 +67,73 @@ export function registerImportRoutes(app: FastifyInstance, importer: CsvImporter
         response: { 200: importReportSchema, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const workspace = workspaceOf(request);
       if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
         throw CrmError.importMapping('send the file as the body with Content-Type: text/csv');
       }
       const { map, dryRun } = request.query;
       const type = entityTypeList.find((candidate) => candidate.plural === request.params.type)!;
-      return importer.import(type, workspace.id, request.body as Readable, {
-        mapping: parseMappings(map === undefined ? [] : Array.isArray(map) ? map : [map]),
-        dryRun: dryRun === 'true',
-        allowHistory: roleAllows(workspace.role, 'admin'),
-      });
+      const run = (onProgress?: (progress: ImportProgress) => void) =>
+        importer.import(type, workspace.id, request.body as Readable, {
+          mapping: parseMappings(map === undefined ? [] : Array.isArray(map) ? map : [map]),
+          dryRun: dryRun === 'true',
+          allowHistory: roleAllows(workspace.role, 'admin'),
+          onProgress,
+        });
+      if (!reply.sse) return run();
+      reply.header('x-request-id', request.id);
+      await reply.sse.send(
+        progressEvents(run, (error) => request.log.error({ err: error }, 'streamed import failed')),
+      );
     },
   );
+}
+
+/** The import as server-sent events: `progress` after each batch, then `report`, or `error` with the API's error body. */
+async function* progressEvents(
+  run: (onProgress: (progress: ImportProgress) => void) => Promise<ImportReport>,
+  logFailure: (error: unknown) => void,
+): AsyncGenerator<{ event: string; data: unknown }> {
+  const pending: { event: string; data: unknown }[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  const push = (event: { event: string; data: unknown }) => {
+    pending.push(event);
+    wake?.();
+  };
+  run((progress) => push({ event: 'progress', data: progress }))
+    .then(
+      (report) => push({ event: 'report', data: report }),
+      (error: unknown) =>
+        push({
+          event: 'error',
+          data: {
+            error:
+              error instanceof AppError
+                ? { code: error.code, message: error.message }
+                : {
+                    code: 'INTERNAL',
+                    message: 'the import failed; nothing after the last progress event was written',
+                  },
+          },
+        }),
+    )
+    .finally(() => {
+      finished = true;
+      wake?.();
+    });
+  for (;;) {
+    const next = pending.shift();
+    if (next) {
+      yield next;
+      if (next.event !== 'progress') return;
+      continue;
+    }
+    if (finished) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
 }

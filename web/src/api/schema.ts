@@ -1033,8 +1033,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import records from a CSV upload (Content-Type: text/csv), streamed
-         * @description The header line maps columns to fields (by name or common synonyms; `map=field=Column` overrides); other columns become custom fields with inferred types. Bad rows are reported by line and skipped. `dryRun=true` validates without writing. Admins may import history: createdAt, updatedAt, and for deals closedAt and stageHistory.
+         * Import records from a CSV upload (Content-Type: text/csv), streamed; progress as SSE on request
+         * @description The header line maps columns to fields (by name or common synonyms; `map=field=Column` overrides); other columns become custom fields with inferred types. Bad rows are reported by line and skipped. `dryRun=true` validates without writing. Admins may import history: createdAt, updatedAt, and for deals closedAt and stageHistory. Send `Accept: text/event-stream` for `progress` events (rows, imported, failed, bytes) after each batch and a final `report` event.
          */
         post: operations["postWorkspacesImportByType"];
         delete?: never;
