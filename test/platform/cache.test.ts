@@ -199,6 +199,12 @@ describe('tiered cache', () => {
     const reader = await cacheWith({ namespace, redisUrl: redis.url });
     try {
       for (let i = 0; i < 5; i++) await writer.set(`${namespace}:m${i}`, i, 'short');
+      // The writer's invalidations reach the reader asynchronously: one landing after m0 is read into L1
+      // would evict it again (a CI run saw that), so let all five arrive first.
+      await eventually(
+        async () => reader.stats().bus?.received ?? 0,
+        (received) => received >= 5,
+      );
       await reader.get(`${namespace}:m0`);
       const mgets = async () => {
         const client = await rawRedis(redis.url);
