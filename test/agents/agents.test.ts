@@ -383,6 +383,12 @@ describe('scorer versions', () => {
       (data: { kind: string; status: string }[]) =>
         data.filter((version) => version.kind === 'lead').length >= 2,
     );
+    // A later request retrains again: a finished retraining never swallows the next one.
+    assert.equal((await tenant.api.post(`${url}/retrain`, {})).status, 202);
+    await eventually(
+      async () => (await tenant.api.get(url)).body.data,
+      (data: { kind: string }[]) => data.filter((version) => version.kind === 'lead').length >= 3,
+    );
     const leads = versions.filter((version) => version.kind === 'lead');
     assert.equal(leads.filter((version) => version.status === 'active').length, 1);
     assert.equal(leads[0]!.status, 'active', 'the same history trains a model that is not worse');

@@ -9,6 +9,7 @@ import { Metrics } from '../../src/platform/observability/metrics.ts';
 import { BullMqQueue } from '../../src/platform/queue/bullmq-queue.ts';
 import { InProcessQueue } from '../../src/platform/queue/in-process-queue.ts';
 import type { JobQueue } from '../../src/platform/queue/job-queue.ts';
+import { gate } from '../support/gate.ts';
 import { dropNamespace, testRedisUrl, uniqueNamespace } from '../support/redis.ts';
 
 const log = createLogger({ logLevel: 'silent' });
@@ -106,6 +107,38 @@ for (const driver of drivers) {
       await producer.idle('once', 10_000);
       assert.equal(runs, 1);
       assert.equal(await producer.job('once', 'never-added'), undefined);
+    });
+
+    test('a dedupe key keeps one job waiting behind the running one, and never drops a later request', async () => {
+      const { producer, consumers } = driver.open(new Metrics());
+      opened.push(producer, ...consumers);
+      const started: number[] = [];
+      const release = gate();
+      let running = gate();
+      consumers[0]!.process<{ n: number }>(
+        'recurring',
+        async (job) => {
+          started.push(job.data.n);
+          running.open();
+          await release.opened;
+        },
+        1,
+      );
+      await producer.add('recurring', 'x', { n: 1 }, { dedupeKey: 'k' });
+      await running.opened;
+      // The first runs: one more waits for it, a third joins the waiting one.
+      running = gate();
+      const second = await producer.add('recurring', 'x', { n: 2 }, { dedupeKey: 'k' });
+      const third = await producer.add('recurring', 'x', { n: 3 }, { dedupeKey: 'k' });
+      if (driver.name === 'in-process') assert.equal(third.id, second.id);
+      release.open();
+      await producer.idle('recurring', 10_000);
+      assert.equal(started.length, 2, `runs: ${started.join(', ')}`);
+      // Once everything has finished, the same key runs again.
+      await producer.add('recurring', 'x', { n: 4 }, { dedupeKey: 'k' });
+      await producer.idle('recurring', 10_000);
+      assert.equal(started.length, 3, `runs: ${started.join(', ')}`);
+      assert.equal(started.at(-1), 4);
     });
   });
 }

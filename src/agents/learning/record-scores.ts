@@ -201,8 +201,8 @@ export class RecordScores {
   /** Queues a rescoring; a whole workspace's waits once. */
   async enqueue(job: RescoreJob): Promise<void> {
     if (!this.queue) return;
-    const jobId = job.records ? undefined : `rescore-all:${job.workspaceId}:${Math.floor(Date.now() / 1000)}`;
-    await this.queue.add(RESCORING_QUEUE, 'rescore', job, { jobId, attempts: 3 });
+    const dedupeKey = job.records ? undefined : `rescore-all:${job.workspaceId}`;
+    await this.queue.add(RESCORING_QUEUE, 'rescore', job, { dedupeKey, attempts: 3 });
   }
 
   /** Drops what was gathered and not yet queued (shutdown). */

@@ -71,7 +71,7 @@ export class ScoringModels {
 
   /**
    * The schedule: every retraining interval, the workspaces whose leads or deals changed since the last
-   * look are queued for retraining (the queue's job id keeps one per workspace). Idle workspaces cost
+   * look are queued for retraining (the queue's dedupe key keeps one waiting per workspace). Idle workspaces cost
    * nothing; a workspace nobody uses still gets fresh scores.
    */
   schedule(): () => void {
@@ -120,7 +120,7 @@ export class ScoringModels {
       SCORING_QUEUE,
       'retrain',
       { workspaceId },
-      { jobId: `retrain:${workspaceId}`, attempts: 2 },
+      { dedupeKey: `retrain:${workspaceId}`, attempts: 2 },
     );
   }
 

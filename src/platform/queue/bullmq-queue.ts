@@ -70,6 +70,8 @@ export class BullMqQueue implements JobQueue {
     const job = await this.queue(name).add(jobName, data, {
       ...DEFAULT_JOB,
       ...(options.jobId ? { jobId: options.jobId } : {}),
+      // BullMQ's deduplication: one waiting per id, and one added while the job runs is kept for after it.
+      ...(options.dedupeKey ? { deduplication: { id: options.dedupeKey, keepLastIfActive: true } } : {}),
       ...(options.attempts ? { attempts: options.attempts } : {}),
       ...(options.backoffMs ? { backoff: { type: 'exponential', delay: options.backoffMs } } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),

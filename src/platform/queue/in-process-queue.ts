@@ -19,6 +19,7 @@ import {
 
 interface Entry {
   job: QueuedJob<unknown>;
+  dedupeKey?: string;
   state: JobState;
   attempts: number;
   backoffMs: number;
@@ -69,7 +70,14 @@ export class InProcessQueue implements JobQueue {
     const lane = this.lane(queue);
     const id = options.jobId ?? randomUUID();
     if (lane.pending.has(id) || lane.finished.has(id)) return { id };
+    if (options.dedupeKey) {
+      for (const pending of lane.pending.values()) {
+        if (pending.dedupeKey === options.dedupeKey && pending.state.state !== 'active')
+          return { id: pending.job.id };
+      }
+    }
     const entry: Entry = {
+      dedupeKey: options.dedupeKey,
       job: { id, name: jobName, data, attemptsMade: 0 },
       state: { data, state: options.delayMs ? 'delayed' : 'waiting' },
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,

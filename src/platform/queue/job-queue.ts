@@ -14,8 +14,17 @@ export interface QueuedJob<T> {
 }
 
 export interface AddOptions {
-  /** A job with this id that is still known is not added again (idempotent adds). */
+  /**
+   * A job with this id that is still known is not added again (idempotent adds). Finished jobs stay known
+   * (the last 1,000), so an id names one piece of work once, not a kind of work that recurs.
+   */
   jobId?: string;
+  /**
+   * Work that recurs ("retrain this workspace"): while a job with this key waits, another is not added; one
+   * added while it runs waits for the next turn. So at most one runs and one waits per key, and a request
+   * made after the last run finished is never dropped.
+   */
+  dedupeKey?: string;
   /** Tries in all, retried with exponential backoff from `backoffMs`. */
   attempts?: number;
   backoffMs?: number;
