@@ -1,6 +1,7 @@
 // Environment → one typed, validated Config. The only module that reads process.env (via main.ts).
 import path from 'node:path';
 import { z } from 'zod';
+import { issueLines } from './platform/validation-issues.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -316,9 +317,7 @@ export class ConfigError extends Error {
 export function loadConfig(source: Record<string, string | undefined>): Config {
   const parsed = environmentSchema.safeParse(source);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
+    throw new ConfigError(issueLines(parsed.error, 'environment'));
   }
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);

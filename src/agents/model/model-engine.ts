@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatModel } from '../../ai/chat/index.ts';
 import type { CacheService } from '../../platform/cache/cache-service.ts';
+import { describeIssues } from '../../platform/validation-issues.ts';
 import type { Agent, AnalyticAnswer } from '../agent.ts';
 
 export interface ModelAnswer<Output> {
@@ -111,10 +112,7 @@ function parseOutput<Output>(
   if (result.success) return { success: true, data: result.data };
   return {
     success: false,
-    error: result.error.issues
-      .slice(0, 5)
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; '),
+    error: describeIssues(result.error, '(root)', 5),
   };
 }
 

@@ -1,6 +1,7 @@
 // Training examples of each dataset type, how JSONL lines are read into them, and how they are written out
 // in the formats the providers accept: chat `messages`, `prompt`/`completion`, or plain `text`.
 import { z } from 'zod';
+import { describeIssues } from '../../platform/validation-issues.ts';
 
 export const datasetTypes = [
   'instruction',
@@ -122,8 +123,6 @@ export function readExample(
   if (parsed.success) return { ok: true, example: parsed.data as AnyExample };
   return {
     ok: false,
-    error: parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || '(line)'}: ${issue.message}`)
-      .join('; '),
+    error: describeIssues(parsed.error, '(line)'),
   };
 }
