@@ -8,6 +8,7 @@ import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { assertStorableInput } from '../../platform/http/input-guard.ts';
 import { isoTimestamp } from '../../platform/timestamps.ts';
+import { describeIssues } from '../../platform/validation-issues.ts';
 import { CrmError } from '../errors.ts';
 import { dealStages, type EntityType } from '../records/entity-types.ts';
 import type { RecordsService } from '../records/service.ts';
@@ -21,7 +22,6 @@ export interface ImportOptions {
   /** Whether the caller may set history fields (admins). */
   allowHistory?: boolean;
   onProgress?: (progress: ImportProgress) => void;
-  signal?: AbortSignal;
 }
 
 export interface ImportProgress {
@@ -124,6 +124,17 @@ export function mapColumns(
   return mapping;
 }
 
+/** `field=Column` pairs, from a repeated or comma-separated `map` parameter. */
+export function parseMappings(values: readonly string[]): Record<string, string> {
+  const mapping: Record<string, string> = {};
+  for (const pair of values.flatMap((value) => value.split(','))) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || at === pair.length - 1) throw CrmError.importMapping(`"${pair}" is not field=Column`);
+    mapping[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return mapping;
+}
+
 function inferKind(values: readonly string[]): CustomKind {
   const present = values.filter((value) => value !== '');
   if (present.length === 0) return 'text';
@@ -154,10 +165,6 @@ function fieldValue(field: string, value: string): unknown {
     }
   }
   return value;
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'row'}: ${issue.message}`).join('; ');
 }
 
 export class CsvImporter {
@@ -198,7 +205,9 @@ export class CsvImporter {
     };
 
     let headers: string[] | undefined;
-    let customColumns: string[] = [];
+    // Where each mapped field and each custom column sits in a row, decided once from the header.
+    let fieldCells: [field: string, index: number][] = [];
+    let customCells: [column: string, index: number][] = [];
     let schema: z.ZodType | undefined;
     const pending: { line: number; cells: string[] }[] = [];
     let batch: { line: number; input: Record<string, unknown> }[] = [];
@@ -208,9 +217,11 @@ export class CsvImporter {
       const usesHistory = HISTORY_FIELDS.some((field) => report.mapping[field]);
       if (usesHistory && !options.allowHistory) throw CrmError.historyNeedsAdmin();
       const mapped = new Set(Object.values(report.mapping));
-      customColumns = headers!.filter((header) => header !== '' && !mapped.has(header));
-      for (const column of customColumns) {
-        const index = headers!.indexOf(column);
+      fieldCells = Object.entries(report.mapping).map(([field, column]) => [field, headers!.indexOf(column)]);
+      customCells = headers!.flatMap((header, index): [string, number][] =>
+        header !== '' && !mapped.has(header) ? [[header, index]] : [],
+      );
+      for (const [column, index] of customCells) {
         report.custom[column] = inferKind(pending.map(({ cells }) => cells[index] ?? ''));
       }
       schema = type.createSchema.extend(type.name === 'deal' ? dealHistoryShape : historyShape);
@@ -218,13 +229,13 @@ export class CsvImporter {
 
     const toInput = (cells: string[]): Record<string, unknown> => {
       const input: Record<string, unknown> = {};
-      for (const [field, column] of Object.entries(report.mapping)) {
-        const value = cells[headers!.indexOf(column)] ?? '';
+      for (const [field, index] of fieldCells) {
+        const value = cells[index] ?? '';
         if (value !== '') input[field] = fieldValue(field, value);
       }
       const custom: Record<string, unknown> = {};
-      for (const column of customColumns) {
-        const value = cells[headers!.indexOf(column)] ?? '';
+      for (const [column, index] of customCells) {
+        const value = cells[index] ?? '';
         if (value !== '') custom[column.slice(0, 64)] = customValue(report.custom[column]!, value);
       }
       if (Object.keys(custom).length > 0) input.custom = custom;
@@ -251,7 +262,7 @@ export class CsvImporter {
         return fail(line, (error as Error).message);
       }
       const parsed = schema!.safeParse(input);
-      if (!parsed.success) fail(line, describeIssues(parsed.error));
+      if (!parsed.success) fail(line, describeIssues(parsed.error, 'row'));
       else batch.push({ line, input: parsed.data as Record<string, unknown> });
       if (batch.length >= BATCH_ROWS) await flush();
     };
@@ -260,7 +271,6 @@ export class CsvImporter {
       record: string[];
       info: { lines: number };
     }>) {
-      options.signal?.throwIfAborted();
       if (!headers) {
         headers = record.map((header) => header.trim());
         if (new Set(headers).size !== headers.length)

@@ -5,8 +5,7 @@ import { SingleBar } from 'cli-progress';
 import { CrmError } from '../errors.ts';
 import type { Crm } from '../index.ts';
 import { type EntityType, entityTypeList } from '../records/entity-types.ts';
-import { CsvImporter, type ImportReport } from './csv-import.ts';
-import { parseMappings } from './routes.ts';
+import { CsvImporter, type ImportReport, parseMappings } from './csv-import.ts';
 
 export interface ImportCliOptions {
   workspace: string;

@@ -9,7 +9,13 @@ import { roleAllows } from '../../platform/http/roles.ts';
 import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
 import { CrmError } from '../errors.ts';
 import { entityTypeList } from '../records/entity-types.ts';
-import { type CsvImporter, type ImportProgress, type ImportReport, MAX_IMPORT_BYTES } from './csv-import.ts';
+import {
+  type CsvImporter,
+  type ImportProgress,
+  type ImportReport,
+  MAX_IMPORT_BYTES,
+  parseMappings,
+} from './csv-import.ts';
 
 const lineError = z.object({ line: z.number().int(), message: z.string() });
 
@@ -25,17 +31,6 @@ export const importReportSchema = z.object({
   errors: z.array(lineError),
   errorsTruncated: z.boolean(),
 });
-
-/** `field=Column` pairs, from a repeated or comma-separated `map` parameter. */
-export function parseMappings(values: readonly string[]): Record<string, string> {
-  const mapping: Record<string, string> = {};
-  for (const pair of values.flatMap((value) => value.split(','))) {
-    const at = pair.indexOf('=');
-    if (at <= 0 || at === pair.length - 1) throw CrmError.importMapping(`"${pair}" is not field=Column`);
-    mapping[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
-  }
-  return mapping;
-}
 
 export function registerImportRoutes(app: FastifyInstance, importer: CsvImporter): void {
   // The body stays a stream: the importer reads it as it arrives, so a large file never sits in memory.
