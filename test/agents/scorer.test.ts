@@ -20,7 +20,7 @@ function lead(i: number, fields: Partial<RecordRow>): RecordRow {
 }
 
 function snapshotOf(leads: RecordRow[]): WorkspaceSnapshot {
-  return { leads, deals: [], contacts: new Map(), trails: new Map(), medianAmount: 0, takenAtMs: NOW };
+  return { leads, deals: [], contacts: new Map(), trails: new Map(), takenAtMs: NOW };
 }
 
 describe('record scorers', () => {

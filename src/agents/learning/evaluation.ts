@@ -1,7 +1,7 @@
 // How well a workspace's history predicts its outcomes: the scorer's cross-validated ROC AUC beside a naive
 // baseline that ranks by engagement (activity count) alone. For benchmarks and the CLI, not for requests.
 import { rocAuc } from '../../ai/scoring/calibration.ts';
-import { MIN_ROWS_PER_CLASS, TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
+import { MIN_ROWS_PER_CLASS, round4, TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
 import type { ScoredEntityType } from '../../crm/records/features.ts';
 import type { RecordsService } from '../../crm/records/service.ts';
 import { readSnapshot, trainingSetOf } from './workspace-data.ts';
@@ -29,7 +29,7 @@ export async function evaluateWorkspace(
     const activities = set.rows.map((row) => Number(row['engagement.activities'] ?? 0));
     return {
       auc: scorer.quality.auc,
-      activityBaselineAuc: Number(rocAuc(activities, set.labels).toFixed(4)),
+      activityBaselineAuc: round4(rocAuc(activities, set.labels)),
       positives,
       negatives,
     };

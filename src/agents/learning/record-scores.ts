@@ -3,7 +3,7 @@
 // record_scores). Rescored in the background: a record when it or its activities change (changes are
 // gathered for a moment and queued as one job), every open record after a retraining.
 import type { Kysely } from 'kysely';
-import { type EntityType, entityTypes, type RecordRow } from '../../crm/records/entity-types.ts';
+import { entityTypes, type RecordRow } from '../../crm/records/entity-types.ts';
 import type { ScoredEntityType } from '../../crm/records/features.ts';
 import type { RecordsService } from '../../crm/records/service.ts';
 import { readJson, writeJson } from '../../platform/db/json-column.ts';
@@ -132,7 +132,8 @@ export class RecordScores {
       const context = await this.contextOf(type, workspaceId, record, models.snapshot);
       scores.push(toScore(type, record.id, models[type].score(record, context, now, 3), now));
     }
-    const gone = ids.filter((id) => !found.some((record) => record.id === id));
+    const present = new Set(found.map((record) => record.id));
+    const gone = ids.filter((id) => !present.has(id));
     await this.db.transaction().execute(async (trx) => {
       const removed = [...decided, ...gone];
       if (removed.length > 0) {
@@ -183,7 +184,7 @@ export class RecordScores {
     const records = new Map(
       (
         await this.records.getMany(
-          entityTypes[type] as EntityType,
+          entityTypes[type],
           workspaceId,
           page.map((score) => score.recordId),
         )

@@ -3,7 +3,7 @@
 // history, a stated prior from common sales practice. Either way every factor names the record's own value;
 // a trained model's factors are exact TreeSHAP shares of the score and quote the evidence for that value.
 import type { Factor, ScorerArtifact, ScorerQuality } from '../../ai/scoring/tabular-scorer.ts';
-import { TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
+import { round4, TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
 import type { RecordRow } from '../../crm/records/entity-types.ts';
 import type { FeatureRow, FeatureValue, ScoredEntityType } from '../../crm/records/features.ts';
 import { featureRowOf, type RecordContext } from './workspace-data.ts';
@@ -256,8 +256,4 @@ export class PriorScorer implements RecordScorer {
       model: this.info,
     };
   }
-}
-
-function round4(value: number): number {
-  return Number(value.toFixed(4));
 }

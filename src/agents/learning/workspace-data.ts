@@ -20,7 +20,6 @@ export interface WorkspaceSnapshot {
   contacts: Map<string, RecordRow>;
   /** Activity times by "type:id" of the record they are about. */
   trails: Map<string, ActivityTrail>;
-  medianAmount: number;
   takenAtMs: number;
 }
 
@@ -45,16 +44,11 @@ export async function readSnapshot(records: RecordsService, workspaceId: string)
     trails.set(key, trail);
   }
   for (const trail of trails.values()) trail.times.sort((a, b) => a - b);
-  const amounts = deals
-    .map((deal) => Number(deal.amount ?? 0))
-    .filter((amount) => amount > 0)
-    .sort((a, b) => a - b);
   return {
     leads,
     deals,
     contacts: new Map(contacts.map((contact) => [contact.id, contact])),
     trails,
-    medianAmount: amounts.length > 0 ? amounts[Math.floor(amounts.length / 2)]! : 0,
     takenAtMs: Date.now(),
   };
 }

@@ -74,12 +74,6 @@ export function predictMargin(model: BoostedTrees, row: Uint8Array, treeLimit = 
   return margin;
 }
 
-export function predictMargins(model: BoostedTrees, matrix: BinnedMatrix): Float64Array {
-  const margins = new Float64Array(matrix.rows).fill(model.baseMargin);
-  for (const tree of model.trees) addTree(tree, matrix, margins);
-  return margins;
-}
-
 function addTree(tree: Tree, matrix: BinnedMatrix, margins: Float64Array): void {
   for (let i = 0; i < matrix.rows; i++) margins[i]! += treeMargin(tree, (f) => matrix.codes[f]![i]!);
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_BOOSTING,
   fitBoostedTrees,
   predictMargin,
+  treeMargin,
 } from './boosting.ts';
 import {
   brierScore,
@@ -138,9 +139,10 @@ export class TabularScorer {
         params,
         (trees, round) => {
           const tree = trees.trees[round]!;
+          if (round === 0) testMargins.fill(trees.baseMargin);
           for (let i = 0; i < testRows.length; i++) {
-            if (round === 0) testMargins[i] = trees.baseMargin;
-            testMargins[i]! += predictMargin({ baseMargin: 0, trees: [tree] }, testRows[i]!);
+            const row = testRows[i]!;
+            testMargins[i]! += treeMargin(tree, (f) => row[f]!);
           }
           const loss = logLoss(testMargins, test.labels);
           losses.push(loss);
@@ -282,6 +284,7 @@ function indexesWhere<T>(values: readonly T[], test: (value: T) => boolean): num
   return out;
 }
 
-function round4(value: number): number {
+/** Four decimals: what scores and quality measures are reported with. */
+export function round4(value: number): number {
   return Number(value.toFixed(4));
 }
