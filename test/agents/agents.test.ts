@@ -6,9 +6,9 @@ import { ScoringModels } from '../../src/agents/learning/scoring-models.ts';
 import { agents } from '../../src/agents/orchestrator.ts';
 import { wordsOf } from '../../src/ai/scoring/binning.ts';
 import { entityTypes, type RecordRow } from '../../src/crm/records/entity-types.ts';
-import { recordValueOf } from '../../src/crm/records/features.ts';
 import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
 import { eventually } from '../support/eventually.ts';
+import { recordValueOf } from '../support/record-values.ts';
 
 let server: TestApp;
 let tenant: Tenant;

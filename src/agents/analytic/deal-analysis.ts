@@ -5,15 +5,13 @@ import { z } from 'zod';
 import { defineAgent, evidenceOf } from '../agent.ts';
 import type { ExplainedFactor } from '../learning/scorer.ts';
 import { withTrail } from '../learning/workspace-data.ts';
-import { modelSummary, scoredByOf, scoreFactorSchema, scoringModelSchema } from './lead-qualification.ts';
 import { activitiesOf, DAY_MS, daysSince, getRecord, median } from './reader.ts';
+import { modelSummary, scoreAnswerShape, scoredByOf } from './score-answer.ts';
 
 export const dealAnalysisOutput = z.object({
   dealId: z.string(),
   winProbability: z.number().min(0).max(1),
-  confidence: z.enum(['low', 'medium', 'high']),
-  confidenceNote: z.string(),
-  factors: z.array(scoreFactorSchema),
+  ...scoreAnswerShape,
   riskFactors: z.array(z.string()),
   successFactors: z.array(z.string()),
   strategies: z.array(z.string()),
@@ -26,8 +24,6 @@ export const dealAnalysisOutput = z.object({
     typicalDaysToWin: z.number().nullable(),
     assessment: z.enum(['on track', 'at risk', 'overdue', 'closed']),
   }),
-  scoredBy: z.string(),
-  model: scoringModelSchema,
 });
 
 /** What to do about a factor that lowers the odds, given the deal's own value; nothing when no action fits. */

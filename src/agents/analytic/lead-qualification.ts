@@ -5,45 +5,21 @@ import { z } from 'zod';
 import type { RecordRow } from '../../crm/records/entity-types.ts';
 import { leadClassificationText } from '../../crm/records/profiles.ts';
 import { defineAgent, evidenceOf } from '../agent.ts';
-import type { ExplainedFactor, ScoreResult } from '../learning/scorer.ts';
+import type { ExplainedFactor } from '../learning/scorer.ts';
 import { withTrail } from '../learning/workspace-data.ts';
 import { activitiesOf, daysSince, formatMoney, getRecord, median } from './reader.ts';
-
-export const scoreFactorSchema = z.object({
-  field: z.string(),
-  label: z.string(),
-  value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
-  word: z.string().optional(),
-  effect: z.number(),
-  direction: z.enum(['raises', 'lowers']),
-  evidence: z.object({ records: z.number().int(), rate: z.number(), overallRate: z.number() }).nullable(),
-  text: z.string(),
-});
-
-export const scoringModelSchema = z.object({
-  basis: z.enum(['workspace history', 'prior']),
-  version: z.number().int(),
-  trainedAt: z.string(),
-  positives: z.number().int(),
-  negatives: z.number().int(),
-  auc: z.number().nullable(),
-});
+import { modelSummary, scoreAnswerShape, scoredByOf } from './score-answer.ts';
 
 export const leadQualificationOutput = z.object({
   leadId: z.string(),
   qualityScore: z.number().int().min(0).max(100),
   conversionProbability: z.number().min(0).max(1),
-  confidence: z.enum(['low', 'medium', 'high']),
-  confidenceNote: z.string(),
-  factors: z.array(scoreFactorSchema),
+  ...scoreAnswerShape,
   strengths: z.array(z.string()),
   weaknesses: z.array(z.string()),
   nextActions: z.array(z.string()),
   urgency: z.enum(['low', 'medium', 'high']),
   estimatedValue: z.string(),
-  /** Which model produced the score shown. */
-  scoredBy: z.string(),
-  model: scoringModelSchema,
   /** The workspace's deployed lead-conversion classifier (fine-tuning, local provider), when there is one. */
   deployedModel: z
     .object({ jobId: z.string(), modelName: z.string(), conversionProbability: z.number().min(0).max(1) })
@@ -67,24 +43,6 @@ function actionFor(factor: ExplainedFactor): string | undefined {
   if (field === 'custom.trialStarted' && value !== true) return 'Offer a guided trial or pilot';
   if (field === 'custom.industry' && value !== null) return `Lead with a reference customer from ${value}`;
   return undefined;
-}
-
-export function modelSummary(result: ScoreResult): z.infer<typeof scoringModelSchema> {
-  const { model } = result;
-  return {
-    basis: model.basis,
-    version: model.version,
-    trainedAt: model.trainedAt,
-    positives: model.quality?.positives ?? 0,
-    negatives: model.quality?.negatives ?? 0,
-    auc: model.quality?.auc ?? null,
-  };
-}
-
-export function scoredByOf(result: ScoreResult, noun: string): string {
-  return result.model.basis === 'prior'
-    ? `Prior from common sales practice (too few decided ${noun} to train on)`
-    : `Workspace ${noun} model v${result.model.version}, trained ${result.model.trainedAt.slice(0, 10)}`;
 }
 
 export const leadQualificationAgent = defineAgent({

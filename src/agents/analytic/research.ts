@@ -33,13 +33,13 @@ export const researchOutput = z.object({
   sources: z.array(z.string()),
 });
 
-function nothingFound(subject: string) {
+function nothingFound(subject: string, company: string | null) {
   return {
     output: {
       subject,
       found: false,
       companyBackground: {
-        name: subject,
+        name: company,
         industry: null,
         employees: null,
         region: null,
@@ -123,7 +123,7 @@ export const researchAgent = defineAgent({
         String(record.company ?? '').toLowerCase() === input.company.toLowerCase() ||
         mentions(record),
     );
-    if (records.length === 0) return nothingFound(subject);
+    if (records.length === 0) return nothingFound(subject, input.company ?? null);
 
     const companyRecords = records.filter(({ record }) => input.company && record.company === input.company);
     const custom = (companyRecords.find(

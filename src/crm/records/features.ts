@@ -138,29 +138,3 @@ export function seniorityRank(role: unknown): number {
 export function featureLabel(type: ScoredEntityType, column: string): string | undefined {
   return FIELD_LABELS[type][column] ?? ENGAGEMENT_LABELS[column];
 }
-
-/** The record's own value behind a feature column, as stored (for checking explanations against records). */
-export function recordValueOf(
-  type: ScoredEntityType,
-  record: RecordRow,
-  column: string,
-  context: { contact?: RecordRow } = {},
-): unknown {
-  if (column.startsWith('custom.')) {
-    return (record.custom as Record<string, unknown> | undefined)?.[column.slice('custom.'.length)];
-  }
-  switch (column) {
-    case 'seniority':
-      return seniorityOf(record.role);
-    case 'contactSeniority':
-      return context.contact ? seniorityOf(context.contact.role) : null;
-    case 'hasEmail':
-      return Boolean(record.email);
-    case 'hasPhone':
-      return Boolean(record.phone);
-    case 'fromLead':
-      return Boolean(record.leadId);
-    default:
-      return type === 'deal' && column === 'amount' && record.amount === 0 ? null : record[column];
-  }
-}
