@@ -31,6 +31,8 @@ export interface TrainingReport {
 }
 
 export const SCORING_QUEUE = 'scoring';
+/** How long before its commit a write may have stamped its updatedAt. */
+const COMMIT_SLACK_MS = 5_000;
 const KINDS: ScoredEntityType[] = ['lead', 'deal'];
 
 export interface ScoringOptions {
@@ -77,7 +79,9 @@ export class ScoringModels {
   schedule(): () => void {
     let since = new Date();
     const timer = setInterval(async () => {
-      const now = new Date();
+      // A write stamps its time before it commits: each look reaches back over that gap, so a change
+      // committed just after the last look began is still seen (the dedupe key absorbs the overlap).
+      const now = new Date(Date.now() - COMMIT_SLACK_MS);
       try {
         const changed = await this.records.workspacesChangedSince(
           [entityTypes.lead, entityTypes.deal],
