@@ -119,6 +119,11 @@ export const environmentSchema = z
     RUN_JOBS: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
     QUEUE_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
     FINETUNE_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).optional(),
+    TRAINER_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(120_000),
+    TRAINER_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    SELF_HOSTED_INFERENCE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+    SELF_HOSTED_INFERENCE_API_KEY: optionalString,
+    SELF_HOSTED_ADAPTER_PATH: optionalString,
     METRICS_TOKEN: z.preprocess(
       emptyAsUndefined,
       z.string().min(16, 'use at least 16 characters').optional(),
@@ -232,6 +237,16 @@ export interface Config {
         destinationHardware: string;
         usdPerSecond: number;
       };
+    };
+    /** Self-hosted training: the Python workers' lease and poll, and the inference server deployments load into. */
+    selfHosted: {
+      leaseMs: number;
+      pollMs: number;
+      /** An OpenAI-compatible server (vLLM) whose /v1 is here; deployments load adapters into it. */
+      inferenceUrl?: string;
+      inferenceApiKey?: string;
+      /** The artifact directory as the inference server sees it (default: this service's own path). */
+      adapterPath?: string;
     };
   };
   jobs: {
@@ -379,6 +394,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
           destinationHardware: env.REPLICATE_DESTINATION_HARDWARE,
           usdPerSecond: env.REPLICATE_USD_PER_SECOND,
         },
+      },
+      selfHosted: {
+        leaseMs: env.TRAINER_LEASE_MS,
+        pollMs: env.TRAINER_POLL_MS,
+        inferenceUrl: env.SELF_HOSTED_INFERENCE_URL,
+        inferenceApiKey: env.SELF_HOSTED_INFERENCE_API_KEY,
+        adapterPath: env.SELF_HOSTED_ADAPTER_PATH,
       },
     },
     jobs: { queue: env.JOB_QUEUE, run: env.RUN_JOBS, lockMs: env.QUEUE_LOCK_MS },

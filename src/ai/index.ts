@@ -37,7 +37,8 @@ export async function createAi(platform: Platform, options: { background?: boole
           timeoutMs: agentModel.timeoutMs,
         }
       : undefined,
-    apiKeyOf: (provider) => hosted[provider]?.apiKey,
+    apiKeyOf: (provider) =>
+      provider === 'self-hosted' ? config.fineTuning.selfHosted.inferenceApiKey : hosted[provider]?.apiKey,
     chatTimeoutMs: agentModel.timeoutMs,
     artifactDirectory: path.join(config.dataDir, 'models'),
   });

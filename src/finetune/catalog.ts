@@ -1,9 +1,16 @@
 // What can be trained where: the base models (the mission's table plus Qwen and DeepSeek), the training
-// methods, and which provider offers which. Hosted APIs train LoRA and full fine-tunes only; prefix- and
-// p-tuning belong to a self-hosted worker. Throughput figures for the estimator come from measurements on
+// methods, and which provider offers which. Hosted APIs train LoRA and full fine-tunes only; the self-hosted
+// worker (trainer/, PyTorch + PEFT on your own GPU) trains all five, QLoRA where bitsandbytes' 4-bit kernels run. Throughput figures for the estimator come from measurements on
 // an H200 (see README), scaled by parameter count and GPU class.
 
-export const providerNames = ['together', 'openai', 'replicate', 'local', 'simulator'] as const;
+export const providerNames = [
+  'together',
+  'openai',
+  'replicate',
+  'self-hosted',
+  'local',
+  'simulator',
+] as const;
 export type ProviderName = (typeof providerNames)[number];
 
 export const methodNames = ['lora', 'qlora', 'full', 'prefix-tuning', 'p-tuning'] as const;
@@ -43,6 +50,7 @@ export const baseModels: BaseModel[] = [
     tokenizer: 'llama3',
     providerModels: {
       together: 'meta-llama/Meta-Llama-3-8B-Instruct',
+      'self-hosted': 'meta-llama/Meta-Llama-3-8B-Instruct',
       replicate: 'meta/meta-llama-3-8b-instruct',
       ...simulator,
     },
@@ -60,6 +68,7 @@ export const baseModels: BaseModel[] = [
     tokenizer: 'llama3',
     providerModels: {
       together: 'meta-llama/Meta-Llama-3-70B-Instruct',
+      'self-hosted': 'meta-llama/Meta-Llama-3-70B-Instruct',
       replicate: 'meta/meta-llama-3-70b-instruct',
       ...simulator,
     },
@@ -75,7 +84,11 @@ export const baseModels: BaseModel[] = [
     typicalTime: '2-4h',
     typicalCost: '$5-10',
     tokenizer: 'llama3',
-    providerModels: { together: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', ...simulator },
+    providerModels: {
+      together: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference',
+      'self-hosted': 'meta-llama/Llama-3.1-8B-Instruct',
+      ...simulator,
+    },
   },
   {
     id: 'llama-3.1-70b',
@@ -88,7 +101,11 @@ export const baseModels: BaseModel[] = [
     typicalTime: '8-12h',
     typicalCost: '$50-100',
     tokenizer: 'llama3',
-    providerModels: { together: 'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference', ...simulator },
+    providerModels: {
+      together: 'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference',
+      'self-hosted': 'meta-llama/Llama-3.1-70B-Instruct',
+      ...simulator,
+    },
   },
   {
     id: 'mistral-7b',
@@ -103,6 +120,7 @@ export const baseModels: BaseModel[] = [
     tokenizer: 'llama2',
     providerModels: {
       together: 'mistralai/Mistral-7B-Instruct-v0.2',
+      'self-hosted': 'mistralai/Mistral-7B-Instruct-v0.2',
       replicate: 'mistralai/mistral-7b-instruct-v0.2',
       ...simulator,
     },
@@ -118,7 +136,11 @@ export const baseModels: BaseModel[] = [
     typicalTime: '6-10h',
     typicalCost: '$30-60',
     tokenizer: 'llama2',
-    providerModels: { together: 'mistralai/Mixtral-8x7B-Instruct-v0.1', ...simulator },
+    providerModels: {
+      together: 'mistralai/Mixtral-8x7B-Instruct-v0.1',
+      'self-hosted': 'mistralai/Mixtral-8x7B-Instruct-v0.1',
+      ...simulator,
+    },
   },
   {
     id: 'qwen-3-8b',
@@ -131,7 +153,7 @@ export const baseModels: BaseModel[] = [
     typicalTime: '2-4h',
     typicalCost: '$5-10',
     tokenizer: 'qwen3',
-    providerModels: { together: 'Qwen/Qwen3-8B', ...simulator },
+    providerModels: { together: 'Qwen/Qwen3-8B', 'self-hosted': 'Qwen/Qwen3-8B', ...simulator },
   },
   {
     id: 'qwen-3-32b',
@@ -144,7 +166,7 @@ export const baseModels: BaseModel[] = [
     typicalTime: '5-8h',
     typicalCost: '$25-50',
     tokenizer: 'qwen3',
-    providerModels: { together: 'Qwen/Qwen3-32B', ...simulator },
+    providerModels: { together: 'Qwen/Qwen3-32B', 'self-hosted': 'Qwen/Qwen3-32B', ...simulator },
   },
   {
     id: 'deepseek-r1-distill-llama-8b',
@@ -157,7 +179,11 @@ export const baseModels: BaseModel[] = [
     typicalTime: '2-4h',
     typicalCost: '$5-10',
     tokenizer: 'deepseek_v3',
-    providerModels: { together: 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B', ...simulator },
+    providerModels: {
+      together: 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B',
+      'self-hosted': 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B',
+      ...simulator,
+    },
   },
   // OpenAI trains only its own models; its size is undisclosed, so time estimates assume an 8B-class run.
   {
@@ -217,15 +243,16 @@ export const trainingMethods: TrainingMethod[] = [
     name: 'LoRA',
     description: 'Low-Rank Adaptation: trains small adapter matrices; fast and memory efficient.',
     recommended: true,
-    providers: ['together', 'replicate', 'simulator'],
+    providers: ['together', 'replicate', 'self-hosted', 'simulator'],
     relativeSpeed: 1,
   },
   {
     id: 'qlora',
     name: 'QLoRA',
-    description: 'Quantized LoRA: LoRA on a 4-bit base model; very low memory, 20–40% slower.',
+    description:
+      'Quantized LoRA: LoRA on a 4-bit (NF4) base model; very low memory, 20–40% slower. Self-hosted workers run it where bitsandbytes 4-bit kernels work (GET …/trainers shows each worker).',
     recommended: false,
-    providers: ['simulator'],
+    providers: ['self-hosted', 'simulator'],
     relativeSpeed: 0.7,
   },
   {
@@ -233,7 +260,7 @@ export const trainingMethods: TrainingMethod[] = [
     name: 'Full fine-tuning',
     description: 'Trains every parameter: highest quality, slowest, needs the most GPU memory.',
     recommended: false,
-    providers: ['together', 'openai', 'local', 'simulator'],
+    providers: ['together', 'openai', 'self-hosted', 'local', 'simulator'],
     relativeSpeed: 0.6,
   },
   {
@@ -241,7 +268,7 @@ export const trainingMethods: TrainingMethod[] = [
     name: 'Prefix-tuning',
     description: 'Learns virtual tokens prepended to every layer; efficient for narrow tasks.',
     recommended: false,
-    providers: ['simulator'],
+    providers: ['self-hosted', 'simulator'],
     relativeSpeed: 1.45,
   },
   {
@@ -249,7 +276,7 @@ export const trainingMethods: TrainingMethod[] = [
     name: 'P-tuning',
     description: 'Learns a prompt encoder for virtual input tokens; prompt-based fine-tuning.',
     recommended: false,
-    providers: ['simulator'],
+    providers: ['self-hosted', 'simulator'],
     relativeSpeed: 1.35,
   },
 ];

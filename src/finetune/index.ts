@@ -20,6 +20,10 @@ import { JobWorker } from './jobs/worker.ts';
 import { registerFineTuningMetrics } from './metrics.ts';
 import { createHostedProviders, isHosted } from './providers/index.ts';
 import { registerFineTuningRoutes } from './routes.ts';
+import { TrainerFiles } from './trainers/files.ts';
+import { TrainerRepository } from './trainers/repository.ts';
+import { registerTrainerAdminRoutes, registerTrainerProtocol } from './trainers/routes.ts';
+import { TrainerService } from './trainers/service.ts';
 
 /**
  * Wakes a worker for a new job at once (its polling is the safety net). The job's state and lease live in the
@@ -31,6 +35,8 @@ export interface FineTuning {
   datasets: DatasetService;
   jobs: JobService;
   worker: JobWorker;
+  /** Self-hosted training workers (trainer/) and their protocol. */
+  trainers: TrainerService;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,9 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
   const { repository, datasets } = createDatasets(platform, crm);
   const hosted = createHostedProviders(config.hosted);
   registerFineTuningMetrics(platform.metrics, repository);
+  const artifactDirectory = path.join(platform.config.dataDir, 'models');
+  const trainerFiles = new TrainerFiles(path.join(platform.config.dataDir, 'checkpoints'), artifactDirectory);
+  const { selfHosted } = config;
   const jobs = new JobService(
     repository,
     datasets,
@@ -58,6 +67,19 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
       repository,
       (provider) => (isHosted(provider) ? hosted.providers[provider] : undefined),
       registry,
+      {
+        server: selfHosted.inferenceUrl
+          ? {
+              baseUrl: selfHosted.inferenceUrl,
+              apiKey: selfHosted.inferenceApiKey,
+              timeoutMs: config.hosted.timeoutMs,
+            }
+          : undefined,
+        adapterPath: (jobId) =>
+          selfHosted.adapterPath
+            ? path.posix.join(selfHosted.adapterPath, jobId)
+            : trainerFiles.artifactDirectory(jobId),
+      },
     ),
     (jobId) => {
       platform.queue
@@ -76,17 +98,30 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
   const worker = new JobWorker(jobs, repository, datasets, trainers, platform.log, {
     pollMs: config.pollMs,
     leaseMs: config.leaseMs,
-    artifactDirectory: path.join(platform.config.dataDir, 'models'),
+    artifactDirectory,
     onRetry: () => platform.metrics.queueRetries.inc({ queue: 'fine-tuning' }),
   });
   if (config.worker) {
     worker.start();
     platform.queue.process<{ jobId: string }>(TRAINING_QUEUE, (job) => worker.runJob(job.data.jobId), 1);
   }
+  const db = platform.database.kysely as Kysely<FineTuningTables>;
+  const selfHostedTrainers = new TrainerService(
+    new TrainerRepository(db),
+    repository,
+    jobs,
+    datasets,
+    trainerFiles,
+    {
+      leaseMs: selfHosted.leaseMs,
+      pollMs: selfHosted.pollMs,
+    },
+  );
   return {
     datasets,
     jobs,
     worker,
+    trainers: selfHostedTrainers,
     close: () => worker.stop(),
   };
 }
@@ -99,7 +134,9 @@ export function registerFineTuningModule(
   mountRoutes(app, '/api/ai/fine-tuning', (routes) => {
     registerFineTuningRoutes(routes, fineTuning.datasets);
     registerJobRoutes(routes, fineTuning.jobs, streamPollMs);
+    registerTrainerAdminRoutes(routes, fineTuning.trainers);
   });
+  mountRoutes(app, '/api/trainer/v1', (routes) => registerTrainerProtocol(routes, fineTuning.trainers));
 }
 
 import type { FineTuningTables } from './tables.ts';

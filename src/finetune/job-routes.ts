@@ -39,6 +39,8 @@ const metricSchema = z.object({
   evalLoss: z.number().nullable(),
   learningRate: z.number().nullable(),
   accuracy: z.number().nullable(),
+  tokensPerSec: z.number().nullable().optional(),
+  gpuMemoryGib: z.number().nullable().optional(),
   at: z.string(),
 });
 
@@ -58,6 +60,7 @@ const jobSchema = z.object({
     loraRank: z.number().optional(),
     loraAlpha: z.number().optional(),
     loraDropout: z.number().optional(),
+    virtualTokens: z.number().optional(),
   }),
   status: z.string(),
   deployStatus: z.string(),

@@ -68,6 +68,22 @@ export interface FineTuningTables {
     evalLoss: number | null;
     learningRate: number | null;
     accuracy: number | null;
+    tokensPerSec: number | null;
+    gpuMemoryGib: number | null;
     at: string;
+  };
+  ftTrainers: {
+    id: string;
+    workspaceId: string;
+    name: string;
+    tokenHash: string;
+    tokenPrefix: string;
+    hardware: JsonColumn;
+    methods: JsonColumn;
+    currentJobId: string | null;
+    lastSeenAt: string | null;
+    createdBy: string | null;
+    createdAt: string;
+    revokedAt: string | null;
   };
 }

@@ -99,6 +99,12 @@ describe('JobService.create', () => {
       /hosted APIs train LoRA and full fine-tunes only/,
     ],
     [
+      'virtual tokens on a LoRA run',
+      { hyperparameters: { ...base.hyperparameters, virtualTokens: 10 } },
+      'VALIDATION_FAILED',
+      /prefix-tuning and p-tuning only/,
+    ],
+    [
       'LoRA settings on a full fine-tune',
       { method: 'full', hyperparameters: { ...base.hyperparameters, loraRank: 8 } },
       'VALIDATION_FAILED',
@@ -161,5 +167,22 @@ describe('JobService.create', () => {
     });
     assert.equal(job.status, 'created');
     assert.equal(job.estimate, null);
+  });
+});
+
+describe('estimates for self-hosted runs', () => {
+  test("use each method's measured throughput: prefix-tuning fastest, QLoRA slower than LoRA", async () => {
+    const { estimateRun } = await import('../../src/finetune/jobs/estimate.ts');
+    const { findBaseModel, findMethod } = await import('../../src/finetune/catalog.ts');
+    const model = findBaseModel('llama-3-8b')!;
+    const prices = { gpuHourUsd: 2, perMillionTokensUsd: {} };
+    const hours = (method: string) =>
+      estimateRun(model, findMethod(method)!, 'self-hosted', 1_000_000, 1, prices).hours.expected;
+    assert.ok(hours('prefix-tuning') < hours('p-tuning'));
+    assert.ok(hours('p-tuning') < hours('full'));
+    assert.ok(hours('full') < hours('lora'));
+    assert.ok(hours('lora') < hours('qlora'));
+    // 1M tokens of an 8B model at 25,727 × 0.32 × (1.24 / 8) tokens/s.
+    assert.ok(Math.abs(hours('lora') - 1_000_000 / (25_727 * 0.32 * (1.24 / 8)) / 3600) < 0.001);
   });
 });

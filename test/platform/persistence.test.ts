@@ -24,6 +24,7 @@ describe(`persistence on ${testEngine}`, () => {
         '009_pending_record_changes',
         '010_ai_models',
         '011_scoring_models',
+        '012_trainers',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);

@@ -26,6 +26,8 @@ const RULES: Record<ProviderName, Rules> = {
   // Replicate's language-model trainers read prompt/completion JSONL.
   replicate: { format: 'prompt-completion', minExamples: 1 },
   // The local trainer learns classifiers only, and needs both classes represented.
+  // The self-hosted worker trains on conversations laid out with the model's chat template.
+  'self-hosted': { format: 'messages', minExamples: 1, needsAssistantTurn: true },
   local: { format: 'classification', minExamples: 20, types: ['classification'] },
   simulator: { format: 'messages', minExamples: 1 },
 };

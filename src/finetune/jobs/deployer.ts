@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../../ai/registry.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { ProviderName } from '../catalog.ts';
 import type { TrainingProvider } from '../providers/provider.ts';
+import { type InferenceServer, loadLoraAdapter, servedModels } from '../providers/vllm.ts';
 import type { Job } from './job.ts';
 import type { JobRepository } from './repository.ts';
 
@@ -15,6 +16,8 @@ export class JobDeployer {
     private readonly hosted: (provider: ProviderName) => TrainingProvider | undefined,
     /** Where deployed models are registered for the agents to find. */
     private readonly registry: Pick<ModelRegistry, 'register'>,
+    /** Where self-hosted models are served, and the artifact path as that server sees it. */
+    private readonly selfHosted?: { server?: InferenceServer; adapterPath: (jobId: string) => string },
   ) {}
 
   /**
@@ -27,6 +30,7 @@ export class JobDeployer {
     await this.repository.setDeployment(workspaceId, id, 'deploying', null);
     const deployedAt = new Date().toISOString();
     const result = job.result ?? {};
+    if (job.provider === 'self-hosted') return this.deploySelfHosted(job, deployedAt);
     const hosted = this.hosted(job.provider);
     if (hosted) {
       try {
@@ -86,5 +90,65 @@ export class JobDeployer {
       });
     }
     await this.repository.setDeployment(workspaceId, id, 'deployed', deployment);
+  }
+
+  /**
+   * A self-hosted model goes to the configured inference server: a LoRA adapter is loaded into it by name; a
+   * full fine-tune must be served there already under that name; prompt-learning adapters (prefix, p-tuning)
+   * are not served by vLLM and are refused with the reason.
+   */
+  private async deploySelfHosted(job: Job, deployedAt: string): Promise<void> {
+    const server = this.selfHosted?.server;
+    if (!server)
+      throw new AppError(
+        'PROVIDER_NOT_AVAILABLE',
+        400,
+        'set SELF_HOSTED_INFERENCE_URL to an OpenAI-compatible server (vLLM with --enable-lora) to deploy self-hosted models',
+      );
+    if (job.method === 'prefix-tuning' || job.method === 'p-tuning')
+      throw new AppError(
+        'DEPLOY_UNSUPPORTED',
+        409,
+        `vLLM serves LoRA adapters and full models, not ${job.method} adapters; serve this one with transformers + PEFT (the artifact is at ${String(job.result?.artifact)})`,
+      );
+    const name = String(job.result?.modelName ?? `crm-${job.id.slice(0, 8)}`);
+    const { workspaceId, id } = job;
+    await this.repository.setDeployment(workspaceId, id, 'deploying', null);
+    try {
+      if (job.method === 'full') {
+        if (!(await servedModels(server)).includes(name))
+          throw new Error(
+            `the server does not serve ${name}; start it on the artifact directory with --served-model-name ${name}`,
+          );
+      } else {
+        await loadLoraAdapter(server, name, this.selfHosted!.adapterPath(id));
+      }
+    } catch (error) {
+      await this.repository.setDeployment(workspaceId, id, 'failed', { error: (error as Error).message });
+      throw new AppError(
+        'DEPLOY_FAILED',
+        502,
+        `the inference server refused the deployment: ${(error as Error).message}`,
+      );
+    }
+    const spec = {
+      provider: 'self-hosted',
+      protocol: 'openai-chat' as const,
+      baseUrl: server.baseUrl,
+      model: name,
+    };
+    await this.registry.register(workspaceId, {
+      id,
+      kind: 'chat',
+      task: null,
+      name,
+      source: 'fine-tuning',
+      spec,
+    });
+    await this.repository.setDeployment(workspaceId, id, 'deployed', {
+      kind: 'chat-model',
+      ...spec,
+      deployedAt,
+    });
   }
 }

@@ -22,6 +22,21 @@ const H200_LORA_8B_TOKENS_PER_SEC = 6093;
 const A100_VS_H200 = 0.32;
 const MEASURED_PARAMS_B = 8;
 
+/**
+ * Self-hosted runs use the measured rate of each method itself (Llama 3.2 1B shape, H200, sequence 2048,
+ * ../shared/reference/gpu-training-throughput.md and docs/self-hosted-training.md): the way the worker trains
+ * (checkpointing on a GPU for LoRA, full and p-tuning; never for prefix-tuning). QLoRA is LoRA at the published
+ * 0.7×. Until the worker's own loop is measured on a GPU, these plain-PyTorch figures stand in for it.
+ */
+const H200_1B_TOKENS_PER_SEC: Record<TrainingMethod['id'], number> = {
+  lora: 25_727,
+  qlora: 25_727 * 0.7,
+  full: 40_384,
+  'prefix-tuning': 55_240,
+  'p-tuning': 51_271,
+};
+const MEASURED_1B_PARAMS_B = 1.24;
+
 export function estimateRun(
   model: BaseModel,
   method: TrainingMethod,
@@ -32,10 +47,12 @@ export function estimateRun(
 ): Estimate {
   const trainingTokens = datasetTokens * epochs;
   const perGpu =
-    H200_LORA_8B_TOKENS_PER_SEC *
-    A100_VS_H200 *
-    (MEASURED_PARAMS_B / model.parametersB) *
-    method.relativeSpeed;
+    provider === 'self-hosted'
+      ? H200_1B_TOKENS_PER_SEC[method.id] * A100_VS_H200 * (MEASURED_1B_PARAMS_B / model.parametersB)
+      : H200_LORA_8B_TOKENS_PER_SEC *
+        A100_VS_H200 *
+        (MEASURED_PARAMS_B / model.parametersB) *
+        method.relativeSpeed;
   const tokensPerSec = perGpu * model.gpuCount;
   const hours = trainingTokens / tokensPerSec / 3600;
   const perToken = prices.perMillionTokensUsd[provider];

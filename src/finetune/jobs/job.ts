@@ -29,6 +29,8 @@ export const hyperparametersSchema = z
       .optional(),
     loraAlpha: z.number().int().min(1).max(512).optional(),
     loraDropout: z.number().min(0).max(0.5).optional(),
+    /** Prefix- and p-tuning: how many virtual tokens are learnt. */
+    virtualTokens: z.number().int().min(1).max(512).optional(),
   })
   .strict();
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
@@ -88,5 +90,8 @@ export type Metric = {
   evalLoss: number | null;
   learningRate: number | null;
   accuracy: number | null;
+  /** Training throughput and peak GPU memory, from trainers that measure them (the self-hosted worker). */
+  tokensPerSec?: number | null;
+  gpuMemoryGib?: number | null;
   at: string;
 };

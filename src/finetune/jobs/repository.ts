@@ -10,6 +10,16 @@ import type { DeployStatus, Job, JobStatus, Metric } from './job.ts';
 
 type JobRow = Selectable<FineTuningTables['ftJobs']>;
 
+/** Which jobs a worker may claim: one job, one workspace's, or those of some providers, methods and models. */
+export interface ClaimFilter {
+  id?: string;
+  workspaceId?: string;
+  providers?: readonly string[];
+  exceptProviders?: readonly string[];
+  methods?: readonly string[];
+  baseModels?: readonly string[];
+}
+
 export class JobRepository {
   constructor(private readonly db: Kysely<FineTuningTables>) {}
 
@@ -74,6 +84,8 @@ export class JobRepository {
       evalLoss: row.evalLoss === null ? null : Number(row.evalLoss),
       learningRate: row.learningRate === null ? null : Number(row.learningRate),
       accuracy: row.accuracy === null ? null : Number(row.accuracy),
+      tokensPerSec: row.tokensPerSec === null ? null : Number(row.tokensPerSec),
+      gpuMemoryGib: row.gpuMemoryGib === null ? null : Number(row.gpuMemoryGib),
       at: String(row.at),
     }));
   }
@@ -120,7 +132,7 @@ export class JobRepository {
    * Claims one job that needs work (this one, when `onlyId` is given): waiting, or left behind by a worker
    * whose lease ran out. The conditional update makes the claim exclusive across the cluster.
    */
-  async claim(owner: string, leaseMs: number, onlyId?: string): Promise<Job | undefined> {
+  async claim(owner: string, leaseMs: number, filter: ClaimFilter = {}): Promise<Job | undefined> {
     const now = new Date().toISOString();
     let query = this.db
       .selectFrom('ftJobs')
@@ -131,7 +143,12 @@ export class JobRepository {
           eb.and([eb('status', 'in', ['validating', 'running']), eb('leaseExpiresAt', '<', now)]),
         ]),
       );
-    if (onlyId) query = query.where('id', '=', onlyId);
+    if (filter.id) query = query.where('id', '=', filter.id);
+    if (filter.workspaceId) query = query.where('workspaceId', '=', filter.workspaceId);
+    if (filter.providers) query = query.where('provider', 'in', filter.providers);
+    if (filter.exceptProviders) query = query.where('provider', 'not in', filter.exceptProviders);
+    if (filter.methods) query = query.where('method', 'in', filter.methods);
+    if (filter.baseModels) query = query.where('baseModel', 'in', filter.baseModels);
     const candidates = await query.orderBy('createdAt').limit(5).execute();
     for (const candidate of candidates) {
       const claimed = await this.db
@@ -182,6 +199,17 @@ export class JobRepository {
       .returning('cancelRequested')
       .executeTakeFirst();
     return { held: row !== undefined, cancelRequested: Number(row?.cancelRequested ?? 0) === 1 };
+  }
+
+  /** The job if `owner` holds its lease now (a remote worker may touch only the jobs it claimed). */
+  async findLeased(id: string, owner: string): Promise<Job | undefined> {
+    const row = await this.db
+      .selectFrom('ftJobs')
+      .selectAll()
+      .where('id', '=', id)
+      .where('leaseOwner', '=', owner)
+      .executeTakeFirst();
+    return row && fromRow(row);
   }
 
   /** Gives a job back at shutdown, so another worker resumes it at once instead of after the lease. */

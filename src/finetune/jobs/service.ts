@@ -59,7 +59,7 @@ export class JobService {
       throw new AppError(
         'UNSUPPORTED_METHOD',
         400,
-        `${input.provider} does not offer ${method.name}; it is offered by ${method.providers.join(', ')}${['prefix-tuning', 'p-tuning', 'qlora'].includes(method.id) ? ' (hosted APIs train LoRA and full fine-tunes only)' : ''}`,
+        `${input.provider} does not offer ${method.name}; it is offered by ${method.providers.join(', ')}${['prefix-tuning', 'p-tuning', 'qlora'].includes(method.id) ? ' (hosted APIs train LoRA and full fine-tunes only; a self-hosted worker trains every method)' : ''}`,
       );
     }
     const isLora = input.method === 'lora' || input.method === 'qlora';
@@ -69,9 +69,17 @@ export class JobService {
         `loraRank, loraAlpha and loraDropout apply to LoRA and QLoRA only, not ${method.name}`,
       );
     }
+    const isPromptLearning = input.method === 'prefix-tuning' || input.method === 'p-tuning';
+    if (!isPromptLearning && input.hyperparameters.virtualTokens !== undefined) {
+      throw AppError.validation(
+        `virtualTokens applies to prefix-tuning and p-tuning only, not ${method.name}`,
+      );
+    }
     const hyperparameters: Hyperparameters = isLora
       ? { loraRank: 16, loraAlpha: 32, loraDropout: 0.05, ...input.hyperparameters }
-      : input.hyperparameters;
+      : isPromptLearning
+        ? { virtualTokens: 20, ...input.hyperparameters }
+        : input.hyperparameters;
     const unavailable = this.providers.unavailable(input.provider);
     if (unavailable) throw new AppError('PROVIDER_NOT_AVAILABLE', 400, unavailable);
     if (!input.datasetId && !input.trainingData) {

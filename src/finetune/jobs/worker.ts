@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { ProviderName } from '../catalog.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import type { Job, Metric } from './job.ts';
+import { prepareJobDataset } from './prepare.ts';
 import type { JobRepository } from './repository.ts';
 import type { JobService } from './service.ts';
 import { StopTraining, type Trainer } from './trainers.ts';
@@ -58,7 +59,11 @@ export class JobWorker {
     if (this.current || this.stopping) return this.current;
     this.current = (async () => {
       try {
-        const job = await this.queue.claim(this.id, this.options.leaseMs, onlyId);
+        // Self-hosted jobs belong to the Python workers, which claim them over the trainer protocol.
+        const job = await this.queue.claim(this.id, this.options.leaseMs, {
+          id: onlyId,
+          exceptProviders: ['self-hosted'],
+        });
         // A claimed job already past queued was left by a worker that stopped or died.
         if (job && (job.status === 'running' || job.status === 'validating')) this.options.onRetry?.();
         if (job) await this.process(job);
@@ -80,7 +85,7 @@ export class JobWorker {
     try {
       if (job.status === 'created' || job.status === 'validating' || !job.datasetId) {
         await this.write(job, { status: 'validating' });
-        job = await this.prepare(job);
+        job = await prepareJobDataset(job, this.datasets, this.jobs, (patch) => this.write(job, patch));
       }
       const trainer = this.trainers[job.provider];
       if (!trainer) throw new Error(`no trainer for provider ${job.provider} on this worker`);
@@ -133,31 +138,5 @@ export class JobWorker {
         finishedAt: new Date().toISOString(),
       });
     }
-  }
-
-  /** Builds the job's dataset when it asked for workspace data, and checks it against the provider's rules. */
-  private async prepare(job: Job): Promise<Job> {
-    if (job.datasetId) return { ...job, status: 'queued' };
-    const training = job.trainingData!;
-    const type = job.provider === 'local' ? 'classification' : training.type;
-    const dataset = await this.datasets.create(job.workspaceId, {
-      name: `${job.name} (data)`,
-      type,
-      baseModel: job.baseModel,
-      validationSplit: 0.1,
-      trainingData: { source: 'workspace', filters: training.filters },
-    });
-    const check = dataset.providerChecks.find((c) => c.provider === job.provider);
-    if (check && !check.valid)
-      throw new Error(`the dataset does not meet ${job.provider}'s rules: ${check.errors.join('; ')}`);
-    const estimate = await this.jobs.estimate(job.workspaceId, {
-      baseModel: job.baseModel,
-      method: job.method,
-      provider: job.provider,
-      datasetId: dataset.id,
-      epochs: job.hyperparameters.epochs,
-    });
-    await this.write(job, { datasetId: dataset.id, estimate, status: 'queued' });
-    return { ...job, datasetId: dataset.id, estimate, status: 'queued' };
   }
 }

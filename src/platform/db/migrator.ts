@@ -12,6 +12,7 @@ import * as m008 from './migrations/008_user_operators.ts';
 import * as m009 from './migrations/009_pending_record_changes.ts';
 import * as m010 from './migrations/010_ai_models.ts';
 import * as m011 from './migrations/011_scoring_models.ts';
+import * as m012 from './migrations/012_trainers.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Record<string, EngineMigration> = {
   '009_pending_record_changes': m009,
   '010_ai_models': m010,
   '011_scoring_models': m011,
+  '012_trainers': m012,
 };
 
 export interface MigrationReport {

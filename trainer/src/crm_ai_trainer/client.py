@@ -37,7 +37,7 @@ class Client:
                 if response.status_code < 500 or attempt == self.retries:
                     if response.status_code >= 400:
                         try:
-                            body = response.json()
+                            body = response.json().get("error", {})
                         except ValueError:
                             body = {}
                         raise ProtocolError(
@@ -85,6 +85,9 @@ class Client:
     def progress(self, job_id: str, step: int, total_steps: int, metric: dict | None) -> dict:
         body = {"step": step, "totalSteps": total_steps, "metrics": [metric] if metric else []}
         return self._call("POST", f"/jobs/{job_id}/progress", json=body).json()
+
+    def heartbeat(self, job_id: str) -> dict:
+        return self._call("POST", f"/jobs/{job_id}/heartbeat", json={}).json()
 
     def upload_artifact(self, job_id: str, archive: str) -> None:
         with open(archive, "rb") as file:

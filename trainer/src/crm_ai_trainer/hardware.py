@@ -4,7 +4,7 @@ needs bitsandbytes' 4-bit kernels, which are tried, not assumed)."""
 from __future__ import annotations
 
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 
@@ -23,7 +23,17 @@ class Hardware:
     unavailable: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        return asdict(self)
+        """The registration body of the trainer protocol (camelCase, as the service's JSON is)."""
+        return {
+            "device": self.device,
+            "name": self.name,
+            "memoryGib": self.memory_gib,
+            "freeMemoryGib": self.free_memory_gib,
+            "bf16": self.bf16,
+            "torchVersion": self.torch_version,
+            "methods": self.methods,
+            "unavailable": self.unavailable,
+        }
 
 
 def detect() -> Hardware:

@@ -8,7 +8,9 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from transformers import AutoTokenizer
@@ -61,7 +63,8 @@ class Worker:
         directory = os.path.join(self.options.work_dir, job_id)
         os.makedirs(directory, exist_ok=True)
         try:
-            result = self._train(job, directory)
+            with self._heartbeat(job_id, claimed.get("leaseSeconds", 120)):
+                result = self._train(job, directory)
         except loop.Stopped:
             answer = self.client.stop(job_id)
             log.info("job %s stopped (%s)", job_id, answer.get("status"))
@@ -76,6 +79,27 @@ class Worker:
             log.info("job %s succeeded", job_id)
         finally:
             shutil.rmtree(directory, ignore_errors=True)
+
+    @contextmanager
+    def _heartbeat(self, job_id: str, lease_seconds: float):
+        """Renews the job's lease while loading a model, between slow steps and while uploading, so only a
+        worker that is gone (not one that is busy) loses its job."""
+        stop = threading.Event()
+
+        def beat():
+            while not stop.wait(max(1.0, lease_seconds / 3)):
+                try:
+                    self.client.heartbeat(job_id)
+                except Exception as error:  # the next progress report decides what happens to the job
+                    log.warning("heartbeat for job %s failed: %s", job_id, error)
+
+        thread = threading.Thread(target=beat, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def _train(self, job: dict, directory: str) -> dict:
         job_id, method = job["id"], job["method"]
