@@ -68,6 +68,11 @@ def build(method: str, model_path: str, params: Hyperparameters, device: str, bf
             model.enable_input_require_grads()
     model.config.use_cache = False
 
+    return adapt(method, model, params)
+
+
+def adapt(method: str, model, params: Hyperparameters):
+    """Wraps a loaded model for `method`: PEFT for the adapters and prompt learning, the model itself for full."""
     if method == "full":
         return model
     if method in ("lora", "qlora"):
