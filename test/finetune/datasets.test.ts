@@ -71,7 +71,14 @@ describe('datasets from workspace records', () => {
         check.valid,
       ]),
     );
-    assert.deepEqual(checks, { together: true, openai: true, replicate: true, local: true, simulator: true });
+    assert.deepEqual(checks, {
+      together: true,
+      openai: true,
+      replicate: true,
+      'self-hosted': true,
+      local: true,
+      simulator: true,
+    });
 
     const detail = await tenant.api.get(url(`/${res.body.id}`));
     const tokenizer = fromPreTrained();

@@ -112,6 +112,65 @@ describe('admin panel in Chromium', { skip }, () => {
     await shot('fine-tuning-overview');
   });
 
+  test('register a training worker; a self-hosted job it reports on fills the chart with its throughput', async () => {
+    await page.goto(`${server.baseUrl}/#/fine-tuning`);
+    await page.getByLabel('Worker name').fill('gpu-01');
+    await page.getByRole('button', { name: 'Register a worker' }).click();
+    const shown = (await page.getByTestId('trainer-token').textContent()) ?? '';
+    const token = /--token (crm_\S+)/.exec(shown)?.[1];
+    assert.ok(token, shown);
+    await page.getByRole('table', { name: 'Training workers' }).getByText('never-connected').waitFor();
+
+    // The worker's side, over the real protocol (the Python worker itself is tested in self-hosted.test.ts).
+    const worker = server.as(token);
+    const registered = await worker.post('/api/trainer/v1/register', {
+      device: 'cuda',
+      name: 'NVIDIA H200',
+      memoryGib: 139.8,
+      freeMemoryGib: 130.2,
+      bf16: true,
+      torchVersion: '2.13.0',
+      methods: ['lora', 'full', 'prefix-tuning', 'p-tuning'],
+      unavailable: { qlora: 'bitsandbytes is not installed' },
+    });
+    assert.equal(registered.status, 200, JSON.stringify(registered.body));
+    const created = await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/jobs`, {
+      name: 'Notes on our own GPU',
+      baseModel: 'llama-3-8b',
+      method: 'lora',
+      provider: 'self-hosted',
+      trainingData: { source: 'workspace', type: 'instruction', filters: { limit: 20 } },
+      hyperparameters: { epochs: 1, batchSize: 4, learningRate: 0.0002 },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const claimed = await worker.post('/api/trainer/v1/claim', {});
+    assert.equal(claimed.body.job.id, created.body.id, JSON.stringify(claimed.body));
+
+    await page.goto(`${server.baseUrl}/#/fine-tuning/jobs/${created.body.id}`);
+    await page.getByRole('heading', { name: 'Notes on our own GPU' }).waitFor();
+    for (let step = 1; step <= 5; step++) {
+      const metric = { step, epoch: step / 5, loss: 2 - step * 0.2, evalLoss: null, learningRate: 0.0002 };
+      await worker.post(`/api/trainer/v1/jobs/${created.body.id}/progress`, {
+        step,
+        totalSteps: 5,
+        metrics: [{ ...metric, tokensPerSec: 24_100.5, gpuMemoryGib: 31.2 }],
+      });
+    }
+    await page.waitForFunction("Number(document.querySelector('.chart')?.getAttribute('data-points')) >= 5");
+    assert.match((await page.getByTestId('throughput').textContent()) ?? '', /24,101 tokens\/s/);
+    await shot('fine-tuning-self-hosted-job');
+    await page.getByRole('link', { name: '← All jobs' }).click();
+    const workers = page.getByRole('table', { name: 'Training workers' });
+    await workers.getByText('training', { exact: true }).waitFor();
+    assert.match((await workers.textContent()) ?? '', /no qlora: bitsandbytes is not installed/);
+    await shot('fine-tuning-workers');
+    await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/jobs/${created.body.id}/cancel`);
+    assert.equal(
+      (await worker.post(`/api/trainer/v1/jobs/${created.body.id}/stop`, {})).body.status,
+      'cancelled',
+    );
+  });
+
   test('run a hybrid search, then similar records', async () => {
     await page.goto(`${server.baseUrl}/#/search`);
     await page.getByLabel('Query').fill('enterprise software renewal');

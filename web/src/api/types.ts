@@ -32,3 +32,7 @@ export type Estimate = Reply<'postAiFineTuningJobsEstimate'>;
 export type ScoredPage = Reply<'getAgentsScoresByType'>;
 export type ScoredRecord = ScoredPage['data'][number];
 export type ScorerVersion = Reply<'getAgentsScoringModels'>['data'][number];
+
+export type TrainerList = Reply<'getAiFineTuningTrainers'>;
+export type TrainerInfo = TrainerList['trainers'][number];
+export type RegisteredTrainer = Reply<'postAiFineTuningTrainers', 201>;

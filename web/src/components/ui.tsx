@@ -60,6 +60,11 @@ const STATUS_TONES: Record<string, 'good' | 'bad' | 'warn' | 'info' | 'neutral'>
   validating: 'info',
   queued: 'neutral',
   created: 'neutral',
+  training: 'info',
+  idle: 'good',
+  offline: 'bad',
+  revoked: 'warn',
+  'never-connected': 'neutral',
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -21,6 +21,7 @@ import {
 import { DatasetDetail, DatasetList } from './Datasets.tsx';
 import { TERMINAL } from './finetune-constants.ts';
 import { JobWizard } from './JobWizard.tsx';
+import { TrainerSection } from './Trainers.tsx';
 
 export function FineTuningPage({ workspace, route }: { workspace: Workspace; route: string[] }) {
   const base = `/api/ai/fine-tuning/${workspace.id}`;
@@ -60,6 +61,7 @@ function Overview({ base, workspace }: { base: string; workspace: Workspace }) {
       </Section>
       {jobs.data ? <ModelsComparison jobs={jobs.data.jobs} /> : null}
       <DatasetList base={base} />
+      <TrainerSection base={base} workspace={workspace} />
     </div>
   );
 }
@@ -253,6 +255,18 @@ function JobPage({ base, jobId, workspace }: { base: string; jobId: string; work
           </dd>
           <dt>Latest loss</dt>
           <dd>{formatNumber(last?.loss, 4)}</dd>
+          {last?.tokensPerSec ? (
+            <>
+              <dt>Throughput</dt>
+              <dd data-testid="throughput">{formatNumber(last.tokensPerSec)} tokens/s</dd>
+            </>
+          ) : null}
+          {last?.gpuMemoryGib ? (
+            <>
+              <dt>Peak GPU memory</dt>
+              <dd>{formatNumber(last.gpuMemoryGib, 1)} GiB</dd>
+            </>
+          ) : null}
           <dt>Estimate</dt>
           <dd>
             {job.estimate

@@ -41,6 +41,7 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
     loraRank: 16,
     loraAlpha: 32,
     loraDropout: 0.05,
+    virtualTokens: 20,
   });
   const [estimate, setEstimate] = useState<Estimate | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -50,6 +51,7 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
   if (catalogue.error) return <ErrorNote error={catalogue.error} />;
   const [{ models }, { methods }, { datasets }] = catalogue.data!;
   const isLora = method === 'lora' || method === 'qlora';
+  const isPromptLearning = method === 'prefix-tuning' || method === 'p-tuning';
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -62,9 +64,15 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
       setBusy(false);
     }
   };
-  const hyperparameters = isLora
-    ? hyper
-    : { epochs: hyper.epochs, batchSize: hyper.batchSize, learningRate: hyper.learningRate };
+  const { epochs, batchSize, learningRate, loraRank, loraAlpha, loraDropout, virtualTokens } = hyper;
+  // Each method gets the settings it has: LoRA's for LoRA and QLoRA, virtual tokens for prompt learning.
+  const hyperparameters = {
+    epochs,
+    batchSize,
+    learningRate,
+    ...(isLora ? { loraRank, loraAlpha, loraDropout } : {}),
+    ...(isPromptLearning ? { virtualTokens } : {}),
+  };
 
   const next = () => setStep((s) => Math.min(s + 1, STEPS.length - 1));
   const back = () => setStep((s) => Math.max(s - 1, 0));
@@ -290,6 +298,17 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
                     onChange={(loraDropout) => setHyper({ ...hyper, loraDropout })}
                   />
                 </>
+              ) : null}
+              {isPromptLearning ? (
+                <NumberField
+                  label="Virtual tokens"
+                  name="virtualTokens"
+                  value={hyper.virtualTokens}
+                  min={1}
+                  max={512}
+                  step={1}
+                  onChange={(value) => setHyper({ ...hyper, virtualTokens: value })}
+                />
               ) : null}
             </div>
             <div className="row end">
