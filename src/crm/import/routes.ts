@@ -1,5 +1,4 @@
 // POST /api/workspaces/:workspaceId/import/:type — a CSV upload, streamed into records (see csv-import.ts).
-import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,6 +6,7 @@ import { AppError } from '../../platform/errors.ts';
 import { workspaceOf } from '../../platform/http/auth.ts';
 import { roleAllows } from '../../platform/http/roles.ts';
 import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
+import { streamBody } from '../../platform/http/stream-body.ts';
 import { CrmError } from '../errors.ts';
 import { entityTypeList } from '../records/entity-types.ts';
 import {
@@ -64,13 +64,13 @@ export function registerImportRoutes(app: FastifyInstance, importer: CsvImporter
     },
     async (request, reply) => {
       const workspace = workspaceOf(request);
-      if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
-        throw CrmError.importMapping('send the file as the body with Content-Type: text/csv');
-      }
+      const body = streamBody(request.body, 'text/csv', () =>
+        CrmError.importMapping('send the file as the body with Content-Type: text/csv'),
+      );
       const { map, dryRun } = request.query;
       const type = entityTypeList.find((candidate) => candidate.plural === request.params.type)!;
       const run = (onProgress?: (progress: ImportProgress) => void) =>
-        importer.import(type, workspace.id, request.body as Readable, {
+        importer.import(type, workspace.id, body, {
           mapping: parseMappings(map === undefined ? [] : Array.isArray(map) ? map : [map]),
           dryRun: dryRun === 'true',
           allowHistory: roleAllows(workspace.role, 'admin'),

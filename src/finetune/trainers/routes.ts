@@ -1,12 +1,12 @@
 // HTTP for self-hosted training: the trainer protocol the Python workers speak (/api/trainer/v1, a worker
 // token instead of a user's), and the admin routes that register workers and list their health.
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, workspaceOf } from '../../platform/http/auth.ts';
 import { errorResponses, workspaceParams } from '../../platform/http/schemas.ts';
+import { streamBody } from '../../platform/http/stream-body.ts';
 import { methodNames } from '../catalog.ts';
 import type { Trainer } from './repository.ts';
 import type { TrainerService } from './service.ts';
@@ -220,7 +220,7 @@ export function registerTrainerProtocol(app: FastifyInstance, trainers: TrainerS
         trainerOf(request),
         request.params.jobId,
         request.query.step,
-        request.body as Readable,
+        streamBody(request.body, 'application/octet-stream'),
       );
       return reply.code(204).send(null);
     },
@@ -260,7 +260,11 @@ export function registerTrainerProtocol(app: FastifyInstance, trainers: TrainerS
       },
     },
     async (request, reply) => {
-      await trainers.saveArtifact(trainerOf(request), request.params.jobId, request.body as Readable);
+      await trainers.saveArtifact(
+        trainerOf(request),
+        request.params.jobId,
+        streamBody(request.body, 'application/octet-stream'),
+      );
       return reply.code(204).send(null);
     },
   );
