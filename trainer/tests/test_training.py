@@ -43,6 +43,8 @@ def test_each_method_learns(tiny, conversations, tmp_path, method, learning_rate
         report=lambda step, total, metric: metrics.append(metric) or True,
     )
     assert [m["step"] for m in metrics] == list(range(1, 61))
+    fell = 1 - summary["finalLoss"] / summary["firstLoss"]
+    print(f"{method}: loss {summary['firstLoss']:.3f} -> {summary['finalLoss']:.3f} ({fell:.0%} lower)")
     assert summary["finalLoss"] < summary["firstLoss"] * (1 - drop), summary
     assert all(m["tokensPerSec"] > 0 for m in metrics)
     assert [m["evalLoss"] is not None for m in metrics].count(True) == 15
