@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
 import { entityTypeNames } from './crm/records/entity-types.ts';
 import { createFineTuning, registerFineTuningModule } from './finetune/index.ts';
+import { registerMcpRoutes } from './mcp/routes.ts';
 import { registerCacheRoutes } from './platform/cache/routes.ts';
 import { mountRoutes } from './platform/http/mount.ts';
 import { createHttpServer } from './platform/http/server.ts';
@@ -29,6 +30,7 @@ export async function buildApp(config: Config, log?: Logger) {
   registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
   mountRoutes(app, '/api/cache', (routes) => registerCacheRoutes(routes, platform.cache, entityTypeNames));
   registerMonitoringRoutes(app, platform);
+  registerMcpRoutes(app, crm.identity, platform.log);
   await registerWebPanel(app);
   if (platform.cache.tiers.redisEnabled) {
     // Without Redis the cache serves from L1 and the source: degraded, still able to answer.

@@ -23,7 +23,7 @@ const taskResult = z.looseObject({
   durationMs: z.number(),
   evidence: z.array(z.object({ entityType: z.string(), entityId: z.string() })),
 });
-const stepSchema = z
+export const workflowStepSchema = z
   .object({
     name: z.string().min(1).max(100),
     agent: agentNameSchema,
@@ -35,7 +35,7 @@ const stepSchema = z
   .strict();
 const workflowBody = z
   .object({
-    workflow: z.array(stepSchema).min(1).max(50),
+    workflow: z.array(workflowStepSchema).min(1).max(50),
     /** Run it in the background and answer 202 with a job to poll (on the workers with JOB_QUEUE=redis). */
     async: z.boolean().optional(),
   })

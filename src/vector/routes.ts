@@ -48,7 +48,7 @@ export const EMBEDDING_BODY_LIMIT_BYTES = 1024 * 1024;
 const topK = z.coerce.number().int().min(1).max(100).default(10);
 const minScore = z.coerce.number().min(-1).max(1).default(0);
 
-const searchBody = z
+export const searchBody = z
   .object({
     query: z.string().trim().min(1).max(2000),
     entityTypes: z.array(entityTypeSchema).min(1).optional(),
@@ -56,7 +56,7 @@ const searchBody = z
     minScore,
   })
   .strict();
-const hybridBody = searchBody.extend({
+export const hybridBody = searchBody.extend({
   /** Omitted: one calibrated relevance from both sides; given: the weighted mean of the two sides' own. */
   vectorWeight: z.number().min(0).max(1).optional(),
   fusion: z.enum(['weighted', 'rrf']).default('weighted'),
