@@ -2,6 +2,7 @@
 
 import { createAgents, registerAgentModule } from './agents/index.ts';
 import { createAi } from './ai/index.ts';
+import { createAutomation, registerAutomationModule } from './automation/index.ts';
 import type { Config } from './config.ts';
 import { createCrm, registerCrmRoutes } from './crm/index.ts';
 import { entityTypeNames } from './crm/records/entity-types.ts';
@@ -23,10 +24,12 @@ export async function buildApp(config: Config, log?: Logger) {
   const vector = await createVector(platform, crm, ai);
   const fineTuning = createFineTuning(platform, crm, ai.registry);
   const agents = createAgents(platform, crm, vector, ai.registry);
+  const automation = createAutomation(platform, crm, agents);
   const app = await createHttpServer(platform, crm.identity);
   registerCrmRoutes(app, crm);
   registerVectorModule(app, vector);
   registerAgentModule(app, agents);
+  registerAutomationModule(app, automation);
   registerFineTuningModule(app, fineTuning, Math.min(500, config.fineTuning.pollMs));
   mountRoutes(app, '/api/cache', (routes) => registerCacheRoutes(routes, platform.cache, entityTypeNames));
   registerMonitoringRoutes(app, platform);
@@ -37,6 +40,7 @@ export async function buildApp(config: Config, log?: Logger) {
     app.readinessChecks.push({ name: 'redis', critical: false, check: () => platform.cache.tiers.ping() });
   }
   app.addHook('onClose', async () => {
+    automation.close();
     agents.close();
     await fineTuning.close();
     await ai.close();
@@ -44,7 +48,7 @@ export async function buildApp(config: Config, log?: Logger) {
     await platform.close();
   });
   await app.ready();
-  return { app, platform, crm, ai, vector, agents, fineTuning };
+  return { app, platform, crm, ai, vector, agents, automation, fineTuning };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

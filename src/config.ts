@@ -119,6 +119,20 @@ export const environmentSchema = z
     RUN_JOBS: z.preprocess(emptyAsUndefined, booleanFlag.default(true)),
     QUEUE_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
     FINETUNE_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).optional(),
+    WEBHOOK_ALLOWED_HOSTS: z.preprocess(
+      (value) =>
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((entry) => entry.trim())
+              .filter(Boolean)
+          : value,
+      z.array(z.string().min(1).max(253)).default([]),
+    ),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    AUTOMATION_TICK_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    AUTOMATION_RETRY_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(2_000),
+    AUTOMATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     TRAINER_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(120_000),
     TRAINER_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     SELF_HOSTED_INFERENCE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
@@ -268,6 +282,15 @@ export interface Config {
     serviceName: string;
     slowRequestMs: number;
   };
+  /** Automation rules: webhook address policy, the schedule tick, retries and how many runs at once. */
+  automation: {
+    /** Hosts webhooks may reach even when internal; when set, the only ones. */
+    webhookAllowedHosts: string[];
+    webhookTimeoutMs: number;
+    tickMs: number;
+    retryBackoffMs: number;
+    concurrency: number;
+  };
   agentModel: {
     /** Unset: the analytic engine answers alone. */
     model?: string;
@@ -411,6 +434,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: env.OTEL_SERVICE_NAME,
       slowRequestMs: env.SLOW_REQUEST_MS,
+    },
+    automation: {
+      webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS,
+      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      tickMs: env.AUTOMATION_TICK_MS,
+      retryBackoffMs: env.AUTOMATION_RETRY_BACKOFF_MS,
+      concurrency: env.AUTOMATION_CONCURRENCY,
     },
     agentModel: {
       model: env.AGENT_MODEL,

@@ -5,6 +5,7 @@
 
 import { createAgents } from './agents/index.ts';
 import { createAi } from './ai/index.ts';
+import { createAutomation } from './automation/index.ts';
 import type { Config } from './config.ts';
 import { createCrm } from './crm/index.ts';
 import { createFineTuning } from './finetune/index.ts';
@@ -25,6 +26,8 @@ export async function startWorker(config: Config) {
   // Creating the agents registers their consumers (workflows, retraining, rescoring) and the retraining
   // schedule: RUN_JOBS is on in a worker.
   const agents = platform.queue.shared ? createAgents(platform, crm, vector, ai.registry) : undefined;
+  // Automation runs from the shared queue too (and the schedule ticks here).
+  const automation = agents ? createAutomation(platform, crm, agents) : undefined;
   platform.log.info(
     { queue: config.jobs.queue, indexing: config.jobs.queue === 'redis', fineTuning: true },
     config.jobs.queue === 'redis'
@@ -34,6 +37,7 @@ export async function startWorker(config: Config) {
   return {
     platform,
     async close() {
+      automation?.close();
       agents?.close();
       await ai.close();
       await fineTuning.close();

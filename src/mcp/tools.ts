@@ -189,6 +189,27 @@ export const tools: ToolDefinition[] = [
     }),
   },
   {
+    name: 'list_automation_runs',
+    title: 'Automation runs',
+    description:
+      'Runs of the workspace’s automation rules, newest first: the trigger, the agents’ answers, the actions taken or proposed, and who approved. `status: "pending_approval"` lists what waits for a person.',
+    input: {
+      workspaceId,
+      ruleId: z.string().min(1).max(100).optional(),
+      status: z
+        .enum(['queued', 'running', 'pending_approval', 'approved', 'succeeded', 'failed', 'rejected'])
+        .optional(),
+      limit: z.number().int().min(1).max(200).default(20),
+    },
+    writes: false,
+    request: (args) => {
+      const query = new URLSearchParams({ limit: String(args.limit) });
+      if (args.ruleId) query.set('ruleId', String(args.ruleId));
+      if (args.status) query.set('status', String(args.status));
+      return { method: 'GET', url: `/api/automations/${path(args.workspaceId)}/runs?${query}` };
+    },
+  },
+  {
     name: 'agent_history',
     title: 'Agent history',
     description: 'The latest agent runs in the workspace (who ran which agent, on what, with what answer).',

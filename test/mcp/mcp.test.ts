@@ -65,6 +65,7 @@ describe('MCP server', () => {
       'run_agent',
       'run_workflow',
       'agent_history',
+      'list_automation_runs',
     ])
       assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
     const hybrid = tools.find((tool) => tool.name === 'hybrid_search')!;
@@ -180,6 +181,13 @@ describe('MCP server', () => {
       history.data.some((run: { id: string }) => run.id === answer.taskId),
       'the agent run is in the history',
     );
+    const automation = json(
+      await call(client, 'list_automation_runs', {
+        workspaceId: tenant.workspaceId,
+        status: 'pending_approval',
+      }),
+    );
+    assert.deepEqual(automation.runs, []);
   });
 
   test('bad arguments, another workspace’s ids and a viewer’s write are refused with a clear error', async () => {

@@ -25,6 +25,7 @@ describe(`persistence on ${testEngine}`, () => {
         '010_ai_models',
         '011_scoring_models',
         '012_trainers',
+        '013_automations',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);

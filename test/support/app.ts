@@ -1,6 +1,7 @@
 // Builds the real app on a test database, listening on a random port, plus builders that keep tests short.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import type { AutomationService } from '../../src/automation/service.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Crm } from '../../src/crm/index.ts';
 import { seedWorkspace } from '../../src/crm/seed/seed.ts';
@@ -17,6 +18,7 @@ export interface TestApp {
   platform: Platform;
   crm: Crm;
   vector: Vector;
+  automation: AutomationService;
   events: EventBus;
   baseUrl: string;
   database: TestDatabase;
@@ -59,7 +61,10 @@ export async function startTestApp(
     ...env,
   };
   const config = loadConfig(fullEnv);
-  const { app, crm, platform, vector } = await buildApp(config, createLogger(config, logDestination));
+  const { app, crm, platform, vector, automation } = await buildApp(
+    config,
+    createLogger(config, logDestination),
+  );
   // Tests start from a connected cache; the product itself does not wait for Redis.
   await platform.cache.tiers.start();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -70,6 +75,7 @@ export async function startTestApp(
     platform,
     crm,
     vector,
+    automation: automation.service,
     events: platform.events,
     baseUrl: address,
     database: db,

@@ -13,6 +13,7 @@ import * as m009 from './migrations/009_pending_record_changes.ts';
 import * as m010 from './migrations/010_ai_models.ts';
 import * as m011 from './migrations/011_scoring_models.ts';
 import * as m012 from './migrations/012_trainers.ts';
+import * as m013 from './migrations/013_automations.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: Record<string, EngineMigration> = {
   '010_ai_models': m010,
   '011_scoring_models': m011,
   '012_trainers': m012,
+  '013_automations': m013,
 };
 
 export interface MigrationReport {
