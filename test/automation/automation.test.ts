@@ -240,7 +240,7 @@ describe('automation rules', () => {
       },
       steps: [{ name: 'analyse', agent: 'dealAnalysis', input: { dealId: '{{record.id}}' } }],
       actions: [
-        { type: 'create_activity', activityType: 'note', subject: 'Risk: {{answers.analyse.riskLevel}}' },
+        { type: 'create_activity', activityType: 'note', subject: 'Risk: {{answers.analyse.timeline.assessment}}' },
       ],
     });
     const dry = await tenant.api.post(`${rules()}/${rule.id}/dry-run`, { limit: 3 });
@@ -248,7 +248,7 @@ describe('automation rules', () => {
     assert.equal(dry.body.records, 3);
     for (const result of dry.body.results) {
       assert.equal(result.actions[0].status, 'planned');
-      assert.match(result.actions[0].detail.subject, /^Risk: /);
+      assert.match(result.actions[0].detail.subject, /^Risk: (on track|at risk|overdue|closed)$/);
     }
     assert.equal((await runsOf(rule.id)).length, 0, 'no runs, no activities');
 
@@ -260,6 +260,28 @@ describe('automation rules', () => {
     const scheduled = await runsOf(rule.id);
     assert.equal(scheduled.length, started);
     assert.ok(scheduled.every((r: { eventKey: string }) => r.eventKey.startsWith('schedule:')));
+    await tenant.api.patch(`${rules()}/${rule.id}`, { enabled: false });
+  });
+
+  test('a score trigger fires once when a record’s score crosses its threshold', async () => {
+    // Scoring the workspace's open leads (the first read trains the scorer and scores them).
+    const scored = await tenant.api.get(`/api/agents/${tenant.workspaceId}/scores/leads?limit=5`);
+    assert.equal(scored.status, 200, JSON.stringify(scored.body));
+    await eventually(
+      () => tenant.api.get(`/api/agents/${tenant.workspaceId}/scores/leads?limit=5`),
+      (response) => response.body.data.length > 0,
+    );
+    const { rule } = await createRule('Any scored lead', {
+      trigger: { kind: 'score', entityType: 'lead', direction: 'above', threshold: 0 },
+      actions: [{ type: 'update_record', fields: { 'custom.crossed': true } }],
+    });
+    const started = await server.automation.tick();
+    assert.ok(started > 0, 'scored leads crossed 0');
+    assert.equal(await server.automation.tick(), 0, 'no new crossing, no new run');
+    await server.platform.queue.idle(AUTOMATION_QUEUE, 60_000);
+    const fired = await runsOf(rule.id);
+    assert.equal(fired.length, started);
+    assert.ok(fired.every((r) => r.trigger.kind === 'score' && r.status === 'succeeded'));
     await tenant.api.patch(`${rules()}/${rule.id}`, { enabled: false });
   });
 
