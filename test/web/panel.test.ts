@@ -216,6 +216,59 @@ describe('admin panel in Chromium', { skip }, () => {
     await shot('scores');
   });
 
+  test('create an automation rule, dry-run it, approve what it proposes and see the run log', async () => {
+    await page.goto(`${server.baseUrl}/#/automations`);
+    await page.getByRole('heading', { name: 'Rules' }).waitFor();
+    const definition = {
+      trigger: {
+        kind: 'record',
+        entityType: 'lead',
+        on: ['created'],
+        conditions: [{ field: 'source', op: 'eq', value: 'trade_show' }],
+      },
+      steps: [{ name: 'qualify', agent: 'leadQualification', input: { leadId: '{{record.id}}' } }],
+      actions: [{ type: 'update_record', fields: { status: 'contacted' } }],
+      requiresApproval: true,
+    };
+    await page.getByLabel('Rule name').fill('Trade show leads');
+    await page.getByLabel(/^Definition/).fill(JSON.stringify(definition));
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.getByTestId('webhook-secret').waitFor();
+    await page.getByRole('table', { name: 'Rules' }).getByText('Trade show leads').waitFor();
+
+    await page.getByRole('button', { name: 'Dry run' }).first().click();
+    await page.getByTestId('dry-run').waitFor();
+
+    const lead = await tenant.api.post(`/api/workspaces/${tenant.workspaceId}/leads`, {
+      name: 'Booth Visitor',
+      source: 'trade_show',
+    });
+    assert.equal(lead.status, 201);
+    const pending = page.getByRole('article', { name: 'Proposal of Trade show leads' });
+    for (let i = 0; i < 100 && !(await pending.isVisible()); i++) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(100);
+    }
+    await shot('automations-approval');
+    await pending.getByRole('button', { name: 'Approve' }).click();
+    await page
+      .getByRole('table', { name: 'Runs' })
+      .getByText('succeeded', { exact: true })
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await page
+          .getByRole('table', { name: 'Runs' })
+          .getByText('succeeded', { exact: true })
+          .first()
+          .waitFor();
+      });
+    await shot('automations');
+    const after = await tenant.api.get(`/api/workspaces/${tenant.workspaceId}/leads/${lead.body.id}`);
+    assert.equal(after.body.status, 'contacted');
+  });
+
   test('open the operations page, at laptop and tablet widths', async () => {
     await page.goto(`${server.baseUrl}/#/operations`);
     await page.getByTestId('cache-stats').waitFor();

@@ -5,6 +5,7 @@ import { ApiError, get, session } from './api/client.ts';
 import type { Workspace } from './api/types.ts';
 import { ErrorNote, Loading } from './components/ui.tsx';
 import { AgentsPage } from './pages/Agents.tsx';
+import { AutomationsPage } from './pages/Automations.tsx';
 import { FineTuningPage } from './pages/FineTuning.tsx';
 import { OperationsPage } from './pages/Operations.tsx';
 import { ScoresPage } from './pages/Scores.tsx';
@@ -14,6 +15,7 @@ const PAGES = [
   { path: 'fine-tuning', title: 'Fine-tuning' },
   { path: 'search', title: 'Search' },
   { path: 'agents', title: 'Agents' },
+  { path: 'automations', title: 'Automations' },
   { path: 'scores', title: 'Scores' },
   { path: 'operations', title: 'Operations' },
 ] as const;
@@ -109,6 +111,8 @@ export function App() {
           <SearchPage key={workspace.id} workspace={workspace} />
         ) : page.path === 'agents' ? (
           <AgentsPage key={workspace.id} workspace={workspace} />
+        ) : page.path === 'automations' ? (
+          <AutomationsPage key={workspace.id} workspace={workspace} />
         ) : page.path === 'scores' ? (
           <ScoresPage key={workspace.id} workspace={workspace} />
         ) : (

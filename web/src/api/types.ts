@@ -36,3 +36,7 @@ export type ScorerVersion = Reply<'getAgentsScoringModels'>['data'][number];
 export type TrainerList = Reply<'getAiFineTuningTrainers'>;
 export type TrainerInfo = TrainerList['trainers'][number];
 export type RegisteredTrainer = Reply<'postAiFineTuningTrainers', 201>;
+
+export type AutomationRule = Reply<'getAutomationsRules'>['rules'][number];
+export type AutomationRun = Reply<'getAutomationsRuns'>['runs'][number];
+export type DryRun = Reply<'postAutomationsRulesByRuleIdDryRun'>;
