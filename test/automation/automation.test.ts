@@ -240,7 +240,11 @@ describe('automation rules', () => {
       },
       steps: [{ name: 'analyse', agent: 'dealAnalysis', input: { dealId: '{{record.id}}' } }],
       actions: [
-        { type: 'create_activity', activityType: 'note', subject: 'Risk: {{answers.analyse.timeline.assessment}}' },
+        {
+          type: 'create_activity',
+          activityType: 'note',
+          subject: 'Risk: {{answers.analyse.timeline.assessment}}',
+        },
       ],
     });
     const dry = await tenant.api.post(`${rules()}/${rule.id}/dry-run`, { limit: 3 });

@@ -143,9 +143,10 @@ export function AutomationsPage({ workspace }: { workspace: Workspace }) {
             <ul>
               {(run.actions ?? [])
                 .filter((action) => action.status === 'planned')
-                .map((action, index) => (
-                  <li key={index}>
-                    {action.type}: <code>{JSON.stringify(action.detail)}</code>
+                .map((action) => JSON.stringify(action.detail))
+                .map((detail) => (
+                  <li key={detail}>
+                    <code>{detail}</code>
                   </li>
                 ))}
             </ul>
