@@ -235,14 +235,14 @@ export class AutomationService {
     return true;
   }
 
-  /** Queues a run's next turn: `stage` names it (a finished job's id is remembered, so each turn needs its own). */
+  /** Queues a run's next turn: `stage` names it (a finished job's id is remembered, so each turn needs its own; BullMQ ids take no colons). */
   private enqueue(runId: string, stage: 'start' | 'approved' | 'wait' = 'start', delayMs?: number) {
     return this.queue.add(
       AUTOMATION_QUEUE,
       'run',
       { runId },
       {
-        jobId: stage === 'wait' ? `${runId}:wait:${Date.now()}` : `${runId}:${stage}`,
+        jobId: stage === 'wait' ? `${runId}-wait-${Date.now()}` : `${runId}-${stage}`,
         attempts: ATTEMPTS,
         backoffMs: this.options.retryBackoffMs,
         delayMs,
