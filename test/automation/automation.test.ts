@@ -345,3 +345,44 @@ describe('automation rules', () => {
     assert.equal((await other.api.get(rules())).status, 404);
   });
 });
+
+describe('automation on the shared queue (BullMQ on Redis)', () => {
+  test('a rule runs through BullMQ, and approval queues a second turn of the same run', async () => {
+    const { testRedisUrl, uniqueNamespace } = await import('../support/redis.ts');
+    const shared = await seededWorkspaces({
+      size: 60,
+      seed: 4,
+      env: { REDIS_URL: testRedisUrl, CACHE_NAMESPACE: uniqueNamespace(), JOB_QUEUE: 'redis' },
+    });
+    try {
+      const owner = shared.tenant;
+      const created = await owner.api.post(`/api/automations/${owner.workspaceId}/rules`, {
+        name: 'Shared',
+        definition: {
+          trigger: {
+            kind: 'record',
+            entityType: 'lead',
+            conditions: [{ field: 'source', op: 'eq', value: 'web' }],
+          },
+          actions: [{ type: 'update_record', fields: { status: 'contacted' } }],
+          requiresApproval: true,
+        },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const lead = (
+        await owner.api.post(`/api/workspaces/${owner.workspaceId}/leads`, { name: 'Q', source: 'web' })
+      ).body;
+      const pending = await eventually(
+        () => owner.api.get(`/api/automations/${owner.workspaceId}/runs?status=pending_approval`),
+        (response) => response.body.runs.length === 1,
+      );
+      await owner.api.post(`/api/automations/${owner.workspaceId}/runs/${pending.body.runs[0].id}/approve`);
+      await eventually(
+        () => owner.api.get(`/api/workspaces/${owner.workspaceId}/leads/${lead.id}`),
+        (response) => response.body.status === 'contacted',
+      );
+    } finally {
+      await shared.server.close();
+    }
+  });
+});
