@@ -116,3 +116,21 @@ export function formatUsd(value: number): string {
   if (value > 0 && value < 0.01) return '< $0.01';
   return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
+
+/**
+ * A person's action on a page: clears the last error, keeps the new one, and refreshes what the action changed
+ * once it succeeds.
+ */
+export function useAction(afterwards: () => void) {
+  const [error, setError] = useState<unknown>(null);
+  const act = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+      afterwards();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return { act, error };
+}

@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { api, post } from '../api/client.ts';
 import type { AutomationRule, AutomationRun, DryRun, Workspace } from '../api/types.ts';
-import { Badge, ErrorNote, Loading, Section, StatusBadge, useAsync } from '../components/ui.tsx';
+import { Badge, ErrorNote, Loading, Section, StatusBadge, useAction, useAsync } from '../components/ui.tsx';
 
 const EXAMPLE = {
   trigger: {
@@ -30,21 +30,14 @@ export function AutomationsPage({ workspace }: { workspace: Workspace }) {
   const base = `/api/automations/${workspace.id}`;
   const rules = useAsync(() => api<{ rules: AutomationRule[] }>('GET', `${base}/rules`), [base]);
   const runs = useAsync(() => api<{ runs: AutomationRun[] }>('GET', `${base}/runs?limit=50`), [base]);
-  const [error, setError] = useState<unknown>(null);
   const [dryRun, setDryRun] = useState<DryRun | null>(null);
   const canWrite = workspace.role === 'owner' || workspace.role === 'admin';
   const canDecide = canWrite || workspace.role === 'member';
 
-  const act = async (work: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await work();
-      rules.reload();
-      runs.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { act, error } = useAction(() => {
+    rules.reload();
+    runs.reload();
+  });
   const ruleName = (id: string) => rules.data?.rules.find((rule) => rule.id === id)?.name ?? id.slice(0, 8);
   const pending = runs.data?.runs.filter((run) => run.status === 'pending_approval') ?? [];
 

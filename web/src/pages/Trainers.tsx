@@ -4,24 +4,15 @@
 import { useState } from 'react';
 import { api, post } from '../api/client.ts';
 import type { RegisteredTrainer, TrainerList, Workspace } from '../api/types.ts';
-import { ErrorNote, Loading, Section, StatusBadge, useAsync } from '../components/ui.tsx';
+import { ErrorNote, Loading, Section, StatusBadge, useAction, useAsync } from '../components/ui.tsx';
 
 export function TrainerSection({ base, workspace }: { base: string; workspace: Workspace }) {
   const trainers = useAsync(() => api<TrainerList>('GET', `${base}/trainers`), [base]);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<RegisteredTrainer | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const canManage = workspace.role === 'owner' || workspace.role === 'admin';
 
-  const act = async (work: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await work();
-      trainers.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { act, error } = useAction(trainers.reload);
   const register = () =>
     act(async () => {
       setCreated(await post<RegisteredTrainer>(`${base}/trainers`, { name: name.trim() }));
