@@ -5,6 +5,7 @@
 // approval or acts. Each action is idempotent for its run: fields are set (the same values again change
 // nothing), activities get an id derived from the run, webhooks carry a delivery id receivers can dedupe on.
 // A rule whose runs keep failing disables itself with the reason.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { RecordScores } from '../agents/learning/record-scores.ts';
 import type { AgentOrchestrator } from '../agents/orchestrator.ts';
@@ -24,6 +25,12 @@ const ATTEMPTS = 5;
 /** Failed runs in a row after which a rule turns itself off. */
 const DISABLE_AFTER_FAILURES = 5;
 const RULES_TTL_MS = 2_000;
+
+/**
+ * Set while a rule's action writes a record. Changes made by automation do not trigger automation: a rule that
+ * updates the records it watches would otherwise run forever (the change events fire in the writing flow).
+ */
+const actingRule = new AsyncLocalStorage<string>();
 
 export interface AutomationOptions {
   webhooks: WebhookPolicy;
@@ -129,7 +136,7 @@ export class AutomationService {
 
   /** A record changed: every enabled record rule it matches gets a run for this change. */
   async onChange(event: EntityChangedEvent): Promise<void> {
-    if (event.kind === 'deleted' || !event.record) return;
+    if (event.kind === 'deleted' || !event.record || actingRule.getStore()) return;
     const rules = (await this.cachedRules(event.workspaceId)).filter(
       (rule) =>
         rule.enabled &&
@@ -258,6 +265,14 @@ export class AutomationService {
     if (!run || !['queued', 'running', 'approved'].includes(run.status)) return;
     const rule = await this.repository.rule(run.workspaceId, run.ruleId);
     if (!rule) return;
+    if (!rule.enabled && run.status === 'queued') {
+      // Turning a rule off stops its waiting runs too (an approved one still carries out the decision).
+      await this.repository.transition(run.id, ['queued'], 'failed', {
+        error: 'the rule was disabled before this run started',
+        finishedAt: new Date().toISOString(),
+      });
+      return;
+    }
     try {
       if (run.status === 'approved') return await this.act(rule, run);
       if (run.status === 'queued') {
@@ -332,7 +347,11 @@ export class AutomationService {
     if (rule.consecutiveFailures > 0) await this.repository.updateRule(rule.id, { consecutiveFailures: 0 });
   }
 
-  private async perform(rule: Rule, run: Run, index: number, action: PlannedAction): Promise<unknown> {
+  private perform(rule: Rule, run: Run, index: number, action: PlannedAction): Promise<unknown> {
+    return actingRule.run(rule.id, () => this.performAction(rule, run, index, action));
+  }
+
+  private async performAction(rule: Rule, run: Run, index: number, action: PlannedAction): Promise<unknown> {
     const detail = action.detail as Action & Record<string, unknown>;
     const type = entityTypes[run.trigger.entityType as EntityTypeName];
     if (detail.type === 'update_record') {

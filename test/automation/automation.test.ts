@@ -314,6 +314,31 @@ describe('automation rules', () => {
     await tenant.api.patch(`${rules()}/${rule.id}`, { enabled: false });
   });
 
+  test('changes a rule makes do not trigger rules: a rule that updates what it watches runs once', async () => {
+    const { rule } = await createRule('Touches itself', {
+      trigger: {
+        kind: 'record',
+        entityType: 'lead',
+        on: ['created', 'updated'],
+        conditions: [{ field: 'source', op: 'eq', value: 'loop' }],
+      },
+      actions: [{ type: 'update_record', fields: { 'custom.touched': '{{trigger.entityId}}' } }],
+    });
+    const lead = (await tenant.api.post(leads(), { name: 'Loop', source: 'loop' })).body;
+    await eventually(() => runsOf(rule.id), finished);
+    await server.platform.queue.idle(AUTOMATION_QUEUE);
+    const all = await runsOf(rule.id);
+    assert.equal(all.length, 1, 'one run, not a loop');
+    assert.equal((await tenant.api.get(`${leads()}/${lead.id}`)).body.custom.touched, lead.id);
+    // A person's change still triggers it.
+    await tenant.api.patch(`${leads()}/${lead.id}`, { name: 'Loop 2' });
+    await eventually(
+      () => runsOf(rule.id),
+      (list) => list.length === 2 && finished(list),
+    );
+    await tenant.api.patch(`${rules()}/${rule.id}`, { enabled: false });
+  });
+
   test('bad rules are refused naming the field; internal webhook addresses are refused; viewers cannot write', async () => {
     const bad = await tenant.api.post(rules(), {
       name: 'Bad',
