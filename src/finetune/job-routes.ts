@@ -110,6 +110,25 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
     },
   );
 
+  api.get(
+    '/providers',
+    {
+      schema: {
+        summary: 'Training providers and whether each is configured here (with what to set when not)',
+        tags,
+        response: {
+          200: z.object({
+            providers: z.array(
+              z.object({ provider: z.string(), available: z.boolean(), reason: z.string().nullable() }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({ providers: jobs.providerAvailability() }),
+  );
+
   api.post(
     '/:workspaceId/jobs/estimate',
     {

@@ -90,6 +90,12 @@ describe('local training', () => {
       'accuracy once per epoch',
     );
     assert.ok(fs.existsSync(job.result.artifact));
+    // The result carries the last losses, which the panel compares trained models on.
+    assert.equal(job.result.finalLoss, job.metrics.at(-1).loss);
+    assert.equal(
+      job.result.evalLoss,
+      job.metrics.findLast((m: { evalLoss: number | null }) => m.evalLoss !== null).evalLoss,
+    );
 
     const deployed = await tenant.api.post(jobs(`/${job.id}/deploy`));
     assert.equal(deployed.status, 200);

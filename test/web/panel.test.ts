@@ -77,6 +77,11 @@ describe('admin panel in Chromium', { skip }, () => {
     await page.getByRole('link', { name: 'New job' }).click();
     await page.getByText('Qwen 3 8B').click();
     await page.getByRole('button', { name: 'Next' }).click();
+    // Providers this instance has no credentials for are shown as not configured, with what to set.
+    assert.match(
+      (await page.getByTestId('providers-not-configured').textContent()) ?? '',
+      /together: set TOGETHER_AI_API_KEY/,
+    );
     await page.getByLabel('Provider').selectOption('simulator');
     await page.getByRole('radio', { name: /LoRA/ }).first().check();
     await page.getByRole('button', { name: 'Next' }).click();

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../platform/errors.ts';
-import { findBaseModel, findMethod, type ProviderName } from '../catalog.ts';
+import { findBaseModel, findMethod, type ProviderName, providerNames } from '../catalog.ts';
 import type { Dataset, DatasetService } from '../datasets/service.ts';
 import type { TrainingProvider } from '../providers/provider.ts';
 import type { JobDeployer } from './deployer.ts';
@@ -137,6 +137,14 @@ export class JobService {
     await this.repository.insert(job);
     this.onCreated(job.id);
     return job;
+  }
+
+  /** Which providers can take jobs here, and what to set for those that cannot (the wizard's provider step). */
+  providerAvailability() {
+    return providerNames.map((provider) => {
+      const reason = this.providers.unavailable(provider);
+      return { provider, available: reason === undefined, reason: reason ?? null };
+    });
   }
 
   /** The estimate alone, for a wizard: the same checks and numbers as a job, nothing stored. */

@@ -118,7 +118,7 @@ export class JobWorker {
       await this.write(job, {
         status: 'succeeded',
         progress: 1,
-        result: result ?? null,
+        result: { ...(await this.lastLosses(job.id)), ...result },
         finishedAt: new Date().toISOString(),
       });
       this.log.info({ jobId: job.id, provider: job.provider }, 'fine-tuning job succeeded');
@@ -138,5 +138,14 @@ export class JobWorker {
         finishedAt: new Date().toISOString(),
       });
     }
+  }
+
+  /** The run's last training and evaluation loss, from its recorded metrics, for comparing trained models. */
+  private async lastLosses(jobId: string) {
+    const metrics = (await this.queue.metrics(jobId)).reverse();
+    return {
+      finalLoss: metrics.find((metric) => metric.loss !== null)?.loss ?? null,
+      evalLoss: metrics.find((metric) => metric.evalLoss !== null)?.evalLoss ?? null,
+    };
   }
 }

@@ -28,6 +28,7 @@ export type Dataset = Reply<'getAiFineTuningDatasetsById'>;
 export type Job = Reply<'getAiFineTuningJobsByJobId'>;
 export type Metric = NonNullable<Job['metrics']>[number];
 export type Estimate = Reply<'postAiFineTuningJobsEstimate'>;
+export type ProviderStatus = Reply<'getAiFineTuningProviders'>['providers'][number];
 
 export type ScoredPage = Reply<'getAgentsScoresByType'>;
 export type ScoredRecord = ScoredPage['data'][number];

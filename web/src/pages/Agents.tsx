@@ -90,8 +90,10 @@ function RunAgent({
             name="agent"
             value={agent}
             onChange={(event) => {
+              // Each agent has its own input: nothing typed for the last one carries over.
               setAgent(event.target.value);
               setRecordId('');
+              setExtra('{}');
               setAnswer(null);
             }}
           >

@@ -3,7 +3,7 @@
 
 import { useState } from 'react';
 import { get, post } from '../api/client.ts';
-import type { BaseModel, Dataset, Estimate, Job, Method, Workspace } from '../api/types.ts';
+import type { BaseModel, Dataset, Estimate, Job, Method, ProviderStatus, Workspace } from '../api/types.ts';
 import {
   ErrorNote,
   formatHours,
@@ -25,6 +25,7 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
         get<{ models: BaseModel[] }>('/api/ai/fine-tuning/models'),
         get<{ methods: Method[] }>('/api/ai/fine-tuning/methods'),
         get<{ datasets: Dataset[] }>(`${base}/datasets`),
+        get<{ providers: ProviderStatus[] }>('/api/ai/fine-tuning/providers'),
       ]),
     [base],
   );
@@ -49,7 +50,9 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
 
   if (catalogue.loading && !catalogue.data) return <Loading what="Loading models" />;
   if (catalogue.error) return <ErrorNote error={catalogue.error} />;
-  const [{ models }, { methods }, { datasets }] = catalogue.data!;
+  const [{ models }, { methods }, { datasets }, { providers }] = catalogue.data!;
+  // Providers this instance is not configured for are shown, disabled, with what to set.
+  const notConfigured = (name: string) => providers.find((p) => p.provider === name && !p.available)?.reason;
   const isLora = method === 'lora' || method === 'qlora';
   const isPromptLearning = method === 'prefix-tuning' || method === 'p-tuning';
 
@@ -148,7 +151,8 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
                 type="button"
                 disabled={!model}
                 onClick={() => {
-                  setProvider(model!.providers.includes(provider) ? provider : model!.providers[0]!);
+                  const usable = model!.providers.filter((p) => !notConfigured(p));
+                  setProvider(usable.includes(provider) ? provider : (usable[0] ?? model!.providers[0]!));
                   next();
                 }}
               >
@@ -165,13 +169,25 @@ export function JobWizard({ workspace }: { workspace: Workspace }) {
               Provider
               <select name="provider" value={provider} onChange={(event) => setProvider(event.target.value)}>
                 {model.providers.map((p) => (
-                  <option key={p} value={p}>
+                  <option key={p} value={p} disabled={Boolean(notConfigured(p))}>
                     {p}
                     {p === 'simulator' ? ' (simulated: no GPU run)' : ''}
+                    {notConfigured(p) ? ' (not configured)' : ''}
                   </option>
                 ))}
               </select>
             </label>
+            {model.providers.some((p) => notConfigured(p)) ? (
+              <ul className="muted" data-testid="providers-not-configured">
+                {model.providers
+                  .filter((p) => notConfigured(p))
+                  .map((p) => (
+                    <li key={p}>
+                      {p}: {notConfigured(p)}
+                    </li>
+                  ))}
+              </ul>
+            ) : null}
             <div className="choices">
               {methods.map((m) => {
                 const offered = m.providers.includes(provider);
