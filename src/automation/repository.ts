@@ -65,9 +65,6 @@ export interface DeliveryLog {
   at: string;
 }
 
-const stamp = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
-const stampOrNull = (value: unknown) => (value === null || value === undefined ? null : stamp(value));
-
 export class AutomationRepository {
   constructor(private readonly db: Kysely<AutomationTables>) {}
 
@@ -244,7 +241,7 @@ export class AutomationRepository {
       .orderBy('at', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ ...row, at: stamp(row.at), responseStatus: row.responseStatus }));
+    return rows;
   }
 
   /** Which side of its threshold a record was last seen on (score triggers fire on crossing). */
@@ -277,8 +274,8 @@ function ruleOf(row: Selectable<AutomationTables['automationRules']>): Rule {
     consecutiveFailures: Number(row.consecutiveFailures),
     disabledReason: row.disabledReason,
     createdBy: row.createdBy,
-    createdAt: stamp(row.createdAt),
-    updatedAt: stamp(row.updatedAt),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
@@ -294,8 +291,8 @@ function runOf(row: Selectable<AutomationTables['automationRuns']>): Run {
     actions: readJson(row.actions, null),
     error: row.error,
     decidedBy: row.decidedBy,
-    decidedAt: stampOrNull(row.decidedAt),
-    createdAt: stamp(row.createdAt),
-    finishedAt: stampOrNull(row.finishedAt),
+    decidedAt: row.decidedAt,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
   };
 }

@@ -126,13 +126,9 @@ function fromRow(row: Row): Trainer {
     hardware: readJson<TrainerHardware | null>(row.hardware, null),
     capabilities: readJson<TrainerCapabilities | null>(row.methods, null),
     currentJobId: row.currentJobId,
-    lastSeenAt: row.lastSeenAt === null ? null : stamp(row.lastSeenAt),
+    lastSeenAt: row.lastSeenAt,
     createdBy: row.createdBy,
-    createdAt: stamp(row.createdAt),
-    revokedAt: row.revokedAt === null ? null : stamp(row.revokedAt),
+    createdAt: row.createdAt,
+    revokedAt: row.revokedAt,
   };
-}
-
-function stamp(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : String(value);
 }
