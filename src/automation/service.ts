@@ -274,7 +274,7 @@ export class AutomationService {
       return;
     }
     try {
-      if (run.status === 'approved') return await this.act(rule, run);
+      if (run.status === 'approved') return await this.act(rule, run, job.attemptsMade + 1);
       if (run.status === 'queued') {
         const since = new Date(Date.now() - 60_000).toISOString();
         if ((await this.repository.startedSince(rule.id, since)) >= rule.definition.maxRunsPerMinute) {
@@ -293,7 +293,7 @@ export class AutomationService {
         return;
       }
       await this.repository.updateRun(run.id, { answers: planned.answers, actions: planned.actions });
-      await this.act(rule, { ...run, status: 'running', ...planned });
+      await this.act(rule, { ...run, status: 'running', ...planned }, job.attemptsMade + 1);
     } catch (error) {
       const message = (error as Error).message;
       const final = job.attemptsMade + 1 >= ATTEMPTS;
@@ -331,11 +331,12 @@ export class AutomationService {
   }
 
   /** Performs the planned actions not yet done, saving each as it completes. */
-  private async act(rule: Rule, run: Run): Promise<void> {
+  /** `attempt`: which try of the run's job this is (1 first), recorded with each webhook delivery. */
+  private async act(rule: Rule, run: Run, attempt: number): Promise<void> {
     const actions = [...(run.actions ?? [])];
     for (const [index, action] of actions.entries()) {
       if (action.status !== 'planned') continue;
-      action.result = await this.perform(rule, run, index, action);
+      action.result = await this.perform(rule, run, index, action, attempt);
       action.status = 'done';
       await this.repository.updateRun(run.id, { actions });
     }
@@ -347,11 +348,23 @@ export class AutomationService {
     if (rule.consecutiveFailures > 0) await this.repository.updateRule(rule.id, { consecutiveFailures: 0 });
   }
 
-  private perform(rule: Rule, run: Run, index: number, action: PlannedAction): Promise<unknown> {
-    return actingRule.run(rule.id, () => this.performAction(rule, run, index, action));
+  private perform(
+    rule: Rule,
+    run: Run,
+    index: number,
+    action: PlannedAction,
+    attempt: number,
+  ): Promise<unknown> {
+    return actingRule.run(rule.id, () => this.performAction(rule, run, index, action, attempt));
   }
 
-  private async performAction(rule: Rule, run: Run, index: number, action: PlannedAction): Promise<unknown> {
+  private async performAction(
+    rule: Rule,
+    run: Run,
+    index: number,
+    action: PlannedAction,
+    attempt: number,
+  ): Promise<unknown> {
     const detail = action.detail as Action & Record<string, unknown>;
     const type = entityTypes[run.trigger.entityType as EntityTypeName];
     if (detail.type === 'update_record') {
@@ -402,7 +415,7 @@ export class AutomationService {
       workspaceId: run.workspaceId,
       runId: run.id,
       url: String(detail.url),
-      attempt: (run.actions?.[index]?.result as { attempts?: number } | undefined)?.attempts ?? 1,
+      attempt,
       ...outcome,
       at: new Date().toISOString(),
     });

@@ -220,6 +220,11 @@ describe('automation rules', () => {
         .deliveries;
       const attempts = log.filter((entry: { runId: string }) => entry.runId === failedRuns[0].id);
       assert.equal(attempts.length, 5, 'five attempts, each logged');
+      assert.deepEqual(
+        attempts.map((entry: { attempt: number }) => entry.attempt).sort(),
+        [1, 2, 3, 4, 5],
+        'each attempt numbered',
+      );
       assert.ok(attempts.every((entry: { responseStatus: number }) => entry.responseStatus === 500));
       // A disabled rule ignores new changes.
       await tenant.api.post(leads(), { name: 'After', source: 'event' });
