@@ -300,6 +300,23 @@ describe('many instances', () => {
     await until(async () => (await b.get(`${namespace}:ws:entity:deal:2`)) === undefined, 1000);
     assert.ok(b.stats().bus!.received >= 3);
   });
+
+  test('a shared-only value is dropped on every instance the moment the deletion returns', async () => {
+    const namespace = uniqueNamespace();
+    const a = await cacheWith({ namespace });
+    const b = await cacheWith({ namespace });
+    const key = `${namespace}:_auth:token`;
+    const redis = await rawRedis();
+    let loads = 0;
+    const grant = () => b.getOrSet(key, async () => `grant-${++loads}`, { ttl: 'short', sharedOnly: true });
+    assert.equal(await grant(), 'grant-1');
+    await until(async () => (await redis.get(key)) !== null);
+    redis.destroy();
+    assert.equal(await grant(), 'grant-1', 'the second call is served from Redis');
+    assert.equal(b.stats().localCacheSize, 0, 'nothing is kept in the process');
+    await a.deletePattern(`${namespace}:_auth:*`);
+    assert.equal(await grant(), 'grant-2', 'no bus message needed: the next call loads again');
+  });
 });
 
 describe('invalidation bus', () => {

@@ -38,8 +38,8 @@ export class IdentityService {
   ) {}
 
   /**
-   * Every request asks this, so grants are cached (30 s, dropped on every instance when a token is revoked
-   * or a membership changes). Unknown tokens are not cached: a guess costs a query, and is rate limited.
+   * Every request asks this, so grants are cached (30 s, dropped when a token is revoked or a membership
+   * changes). With Redis they live only there, so a revocation holds on every instance as soon as it returns. Unknown tokens are not cached: a guess costs a query, and is rate limited.
    */
   async authorize(
     token: string,
@@ -53,7 +53,7 @@ export class IdentityService {
         if (!found) throw AppError.unauthorized('invalid or revoked token');
         return found;
       },
-      { ttl: GRANT_TTL },
+      { ttl: GRANT_TTL, sharedOnly: true },
     );
     const now = this.now();
     const lastTouched =

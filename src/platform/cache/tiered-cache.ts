@@ -55,6 +55,12 @@ export interface GetOrSetOptions {
    * wait for it: for expensive loaders such as model calls. The value is how long the lock may be held.
    */
   distributedLockMs?: number;
+  /**
+   * With Redis, keep the value there only, never in this process: a deletion then holds on every instance the
+   * moment it returns (the bus reaches other processes a little later). For grants, where a revoked token
+   * must stop working everywhere at once; it costs one Redis read per call.
+   */
+  sharedOnly?: boolean;
 }
 
 const LOCK_POLL_MS = 25;
@@ -228,6 +234,7 @@ export class TieredCache {
    * this process share one load; with distributedLockMs, callers across processes do too.
    */
   async getOrSet<T>(key: string, load: () => Promise<T>, options: GetOrSetOptions): Promise<T> {
+    if (options.sharedOnly && this.l2) return this.loadShared(key, load, options.ttl);
     const local = this.l1.get(key);
     if (local !== undefined) {
       this.counters.hits += 1;
@@ -316,6 +323,30 @@ export class TieredCache {
     // for one deadline at most (the read above), never two.
     if (value !== undefined && generation === this.generation)
       this.inBackground(this.set(key, value, options.ttl));
+    return value;
+  }
+
+  private async loadShared<T>(key: string, load: () => Promise<T>, ttl: Ttl): Promise<T> {
+    const l2 = this.l2!;
+    const json = await traced('cache.l2.get', 'cache', () => l2.get(key));
+    if (typeof json === 'string') {
+      this.counters.hits += 1;
+      return JSON.parse(json) as T;
+    }
+    if (json === UNAVAILABLE) this.counters.errors += 1;
+    this.counters.misses += 1;
+    const generation = this.generation;
+    const value = await load();
+    // Not stored when an invalidation arrived during the load: the value may predate it.
+    if (value !== undefined && generation === this.generation) {
+      const serialised = JSON.stringify(value);
+      this.counters.sets += 1;
+      this.inBackground(
+        l2.set(key, serialised, ttlMilliseconds(ttl)).then((stored) => {
+          if (!stored) this.counters.errors += 1;
+        }),
+      );
+    }
     return value;
   }
 
