@@ -147,6 +147,7 @@ export const environmentSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
     OTEL_SERVICE_NAME: z.string().min(1).default('crm-ai'),
     SLOW_REQUEST_MS: z.coerce.number().int().min(1).default(1000),
+    OPERATIONS_SAMPLE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     FINETUNE_PROVIDER_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(15_000),
     FINETUNE_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
     BODY_LIMIT_BYTES: z.coerce
@@ -281,6 +282,8 @@ export interface Config {
     otlpEndpoint?: string;
     serviceName: string;
     slowRequestMs: number;
+    /** How often each instance stores an operations sample (the panel's 24-hour history). */
+    operationsSampleMs: number;
   };
   /** Automation rules: webhook address policy, the schedule tick, retries and how many runs at once. */
   automation: {
@@ -434,6 +437,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: env.OTEL_SERVICE_NAME,
       slowRequestMs: env.SLOW_REQUEST_MS,
+      operationsSampleMs: env.OPERATIONS_SAMPLE_MS,
     },
     automation: {
       webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS,

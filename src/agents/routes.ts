@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordIdSchema } from '../crm/records/entity-types.ts';
+import { entityTypeNameSchema, recordIdSchema } from '../crm/records/entity-types.ts';
 import { AppError } from '../platform/errors.ts';
 import { principalOf, workspaceOf } from '../platform/http/auth.ts';
 import { errorResponses, workspaceParams } from '../platform/http/schemas.ts';
@@ -197,6 +197,8 @@ export function registerAgentRoutes(
             status: z.enum(['succeeded', 'failed', 'partial']).optional(),
             since: isoTimestamp.optional(),
             until: isoTimestamp.optional(),
+            entityType: entityTypeNameSchema.optional(),
+            entityId: z.string().min(1).max(100).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().max(500).optional(),
           })
@@ -221,6 +223,39 @@ export function registerAgentRoutes(
       },
     },
     async (request) => history.list(workspaceOf(request).id, request.query),
+  );
+
+  api.get(
+    '/:workspaceId/history/:runId',
+    {
+      schema: {
+        summary: 'One task or workflow run: its input, its whole answer and the record it was about',
+        tags,
+        params: workspaceParams.extend({ runId: z.string().min(1).max(100) }),
+        response: {
+          200: z.looseObject({
+            id: z.string(),
+            kind: z.enum(['task', 'workflow']),
+            agent: z.string(),
+            status: z.string(),
+            engine: z.string(),
+            input: z.unknown(),
+            output: z.unknown(),
+            error: z.string().nullable(),
+            durationMs: z.number(),
+            subjectType: z.string().nullable(),
+            subjectId: z.string().nullable(),
+            createdAt: z.string(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const run = await history.get(workspaceOf(request).id, request.params.runId);
+      if (!run) throw AppError.notFound(`agent run ${request.params.runId}`);
+      return run;
+    },
   );
 
   api.get(

@@ -19,6 +19,9 @@ export interface AgentTables {
     costUsd: number;
     createdBy: string | null;
     createdAt: string;
+    /** The record the run was about, when it was about one (migration 014). */
+    subjectType: string | null;
+    subjectId: string | null;
   };
   scoringModels: {
     workspaceId: string;

@@ -1,10 +1,13 @@
 // The model registry: which models serve each workspace. Fine-tuning's deploy registers a model; agents and
-// search ask here and never look at fine-tuning's tables. Registrations are durable (table ai_models), so
-// every instance sees a deploy within CHECK_EVERY_MS; the models built from them are held in bounded caches.
+// search ask here and never look at fine-tuning's tables. Each slot of a workspace (its chat model, its
+// classifier per task) has one active model, chosen explicitly (a deploy activates what it deployed), with the
+// one before kept for a rollback. Registrations and choices are durable (ai_models, ai_active_models), so every
+// instance sees a change within CHECK_EVERY_MS; the models built from them are held in bounded caches.
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { readJson, writeJson } from '../platform/db/json-column.ts';
+import { AppError } from '../platform/errors.ts';
 import { type ChatModel, type ChatModelSpec, createChatModel } from './chat/index.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { createLocalEmbedder } from './embedders/local.ts';
@@ -27,6 +30,24 @@ export type Registration = {
   | { kind: 'chat'; task: null; spec: StoredChatSpec }
   | { kind: 'classifier'; task: string | null; spec: StoredClassifierSpec }
 );
+
+/** Where a registration serves: `chat`, or `classifier:<task>`; null for a classifier with no task. */
+export function slotOf(registration: Pick<Registration, 'kind' | 'task'>): string | null {
+  if (registration.kind === 'chat') return 'chat';
+  return registration.task ? `classifier:${registration.task}` : null;
+}
+
+export interface ActiveSlot {
+  slot: string;
+  modelId: string;
+  previousModelId: string | null;
+  activatedAt: string;
+}
+
+interface WorkspaceModels {
+  list: Registration[];
+  active: Map<string, ActiveSlot>;
+}
 
 export interface ActiveChatModel {
   /** The registration serving it, or undefined for the configured default (AGENT_MODEL). */
@@ -61,7 +82,7 @@ export class ModelRegistry {
   private readonly classifierEmbedder = createLocalEmbedder();
   private readonly defaultChat?: ChatModel;
   // A wrapper per workspace, so that "nothing registered" is remembered too.
-  private readonly registrations = new LRUCache<string, { list: Registration[] }>({
+  private readonly registrations = new LRUCache<string, WorkspaceModels>({
     max: 10_000,
     ttl: CHECK_EVERY_MS,
   });
@@ -95,39 +116,143 @@ export class ModelRegistry {
     return this.defaultChat?.model;
   }
 
+  /** Registers a deployed model and makes it the active one of its slot. */
   async register(workspaceId: string, registration: Omit<Registration, 'registeredAt'>): Promise<void> {
     const registeredAt = new Date().toISOString();
     const row = { ...registration, workspaceId, spec: writeJson(registration.spec), registeredAt };
-    await this.db
-      .insertInto('aiModels')
-      .values(row)
-      .onConflict((oc) => oc.columns(['workspaceId', 'id']).doUpdateSet(row))
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('aiModels')
+        .values(row)
+        .onConflict((oc) => oc.columns(['workspaceId', 'id']).doUpdateSet(row))
+        .execute();
+      const slot = slotOf(registration);
+      if (slot) await this.setActive(trx, workspaceId, slot, registration.id);
+    });
     this.registrations.delete(workspaceId);
   }
 
   /** Every registered model of a workspace, newest first. */
   async list(workspaceId: string): Promise<Registration[]> {
-    const cached = this.registrations.get(workspaceId);
-    if (cached) return cached.list;
-    const rows = await this.db
-      .selectFrom('aiModels')
-      .selectAll()
+    return (await this.load(workspaceId)).list;
+  }
+
+  /** The active model of each slot that has one. */
+  async activeSlots(workspaceId: string): Promise<ActiveSlot[]> {
+    return [...(await this.load(workspaceId)).active.values()];
+  }
+
+  /** Makes a registered model the one its slot serves; the one before is kept for a rollback. */
+  async activate(workspaceId: string, modelId: string): Promise<ActiveSlot> {
+    const registration = (await this.list(workspaceId)).find((r) => r.id === modelId);
+    if (!registration) throw AppError.notFound(`deployed model ${modelId}`);
+    const slot = slotOf(registration);
+    if (!slot)
+      throw new AppError(
+        'MODEL_HAS_NO_SLOT',
+        409,
+        'this classifier predicts no task the agents use, so it cannot serve',
+      );
+    await this.db.transaction().execute((trx) => this.setActive(trx, workspaceId, slot, modelId));
+    this.registrations.delete(workspaceId);
+    return (await this.load(workspaceId)).active.get(slot)!;
+  }
+
+  /** The slot serves the model it served before the last change again. */
+  async rollback(workspaceId: string, slot: string): Promise<ActiveSlot> {
+    const current = (await this.load(workspaceId)).active.get(slot);
+    if (!current?.previousModelId)
+      throw new AppError('NOTHING_TO_ROLL_BACK', 409, `no earlier model served ${slot} in this workspace`);
+    return this.activate(workspaceId, current.previousModelId);
+  }
+
+  /**
+   * Takes a model out of service: its registration goes; a slot it served goes back to the model before it
+   * (when that is still registered), else to the configured default.
+   */
+  async remove(workspaceId: string, modelId: string): Promise<void> {
+    const { list, active } = await this.load(workspaceId);
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('aiModels')
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', modelId)
+        .execute();
+      for (const slot of active.values()) {
+        if (slot.modelId !== modelId && slot.previousModelId !== modelId) continue;
+        const fallback = slot.modelId === modelId ? slot.previousModelId : slot.modelId;
+        const stillThere = fallback !== null && fallback !== modelId && list.some((r) => r.id === fallback);
+        const query = trx
+          .deleteFrom('aiActiveModels')
+          .where('workspaceId', '=', workspaceId)
+          .where('slot', '=', slot.slot);
+        if (!stillThere) await query.execute();
+        else
+          await trx
+            .updateTable('aiActiveModels')
+            .set({ modelId: fallback, previousModelId: null })
+            .where('workspaceId', '=', workspaceId)
+            .where('slot', '=', slot.slot)
+            .execute();
+      }
+    });
+    this.registrations.delete(workspaceId);
+  }
+
+  private async setActive(trx: Kysely<AiTables>, workspaceId: string, slot: string, modelId: string) {
+    const current = await trx
+      .selectFrom('aiActiveModels')
+      .select('modelId')
       .where('workspaceId', '=', workspaceId)
-      .orderBy('registeredAt', 'desc')
-      .orderBy('id', 'desc')
-      .limit(100)
+      .where('slot', '=', slot)
+      .executeTakeFirst();
+    if (current?.modelId === modelId) return;
+    const row = {
+      workspaceId,
+      slot,
+      modelId,
+      previousModelId: current?.modelId ?? null,
+      activatedAt: new Date().toISOString(),
+    };
+    await trx
+      .insertInto('aiActiveModels')
+      .values(row)
+      .onConflict((oc) => oc.columns(['workspaceId', 'slot']).doUpdateSet(row))
       .execute();
+  }
+
+  private async load(workspaceId: string): Promise<WorkspaceModels> {
+    const cached = this.registrations.get(workspaceId);
+    if (cached) return cached;
+    const [rows, slots] = await Promise.all([
+      this.db
+        .selectFrom('aiModels')
+        .selectAll()
+        .where('workspaceId', '=', workspaceId)
+        .orderBy('registeredAt', 'desc')
+        .orderBy('id', 'desc')
+        .limit(100)
+        .execute(),
+      this.db.selectFrom('aiActiveModels').selectAll().where('workspaceId', '=', workspaceId).execute(),
+    ]);
     const list = rows.map(
       ({ workspaceId: _, ...row }) => ({ ...row, spec: readJson(row.spec, {}) }) as Registration,
     );
-    this.registrations.set(workspaceId, { list });
-    return list;
+    const active = new Map(slots.map(({ workspaceId: _, ...slot }) => [slot.slot, slot]));
+    const models = { list, active };
+    this.registrations.set(workspaceId, models);
+    return models;
   }
 
-  /** The workspace's chat model: the newest deployed fine-tuned one, else the configured default. */
+  private async activeRegistration(workspaceId: string, slot: string): Promise<Registration | undefined> {
+    const { list, active } = await this.load(workspaceId);
+    const modelId = active.get(slot)?.modelId;
+    return modelId === undefined ? undefined : list.find((r) => r.id === modelId);
+  }
+
+  /** The workspace's chat model: its active fine-tuned one, else the configured default. */
   async chatModel(workspaceId: string): Promise<ActiveChatModel | undefined> {
-    const registration = (await this.list(workspaceId)).find((r) => r.kind === 'chat');
+    const registration = await this.activeRegistration(workspaceId, 'chat');
     if (registration?.kind !== 'chat') return this.defaultChat ? { chat: this.defaultChat } : undefined;
     const { provider, ...endpoint } = registration.spec;
     const key = `${endpoint.protocol} ${endpoint.baseUrl} ${endpoint.model}`;
@@ -140,14 +265,12 @@ export class ModelRegistry {
     return { registrationId: registration.id, chat };
   }
 
-  /** The newest registered classifier for a task (e.g. `lead-conversion`) whose artifact loads. */
+  /** The active classifier for a task (e.g. `lead-conversion`), when its artifact loads. */
   async classifier(workspaceId: string, task: string): Promise<ActiveClassifier | undefined> {
-    for (const registration of await this.list(workspaceId)) {
-      if (registration.kind !== 'classifier' || registration.task !== task) continue;
-      const classifier = this.loadClassifier(registration.spec.artifact);
-      if (classifier) return { registrationId: registration.id, name: registration.name, classifier };
-    }
-    return undefined;
+    const registration = await this.activeRegistration(workspaceId, `classifier:${task}`);
+    if (registration?.kind !== 'classifier') return undefined;
+    const classifier = this.loadClassifier(registration.spec.artifact);
+    return classifier ? { registrationId: registration.id, name: registration.name, classifier } : undefined;
   }
 
   private loadClassifier(artifact: string): TextClassifier | undefined {

@@ -1,4 +1,4 @@
-// Row shapes of the tables ai/ owns (migration 010).
+// Row shapes of the tables ai/ owns (migrations 010 and 014).
 import type { JsonColumn } from '../platform/db/column-types.ts';
 
 export interface AiTables {
@@ -14,5 +14,14 @@ export interface AiTables {
     /** JSON: a chat model's endpoint (never its key) or a classifier's artifact and labels. */
     spec: JsonColumn;
     registeredAt: string;
+  };
+  aiActiveModels: {
+    workspaceId: string;
+    /** `chat`, or `classifier:<task>`. */
+    slot: string;
+    modelId: string;
+    /** What served before, for a rollback. */
+    previousModelId: string | null;
+    activatedAt: string;
   };
 }

@@ -18,6 +18,7 @@ import { JobService } from './jobs/service.ts';
 import { localTrainer, simulatorTrainer, type Trainer } from './jobs/trainers.ts';
 import { JobWorker } from './jobs/worker.ts';
 import { registerFineTuningMetrics } from './metrics.ts';
+import { registerModelRoutes } from './model-routes.ts';
 import { createHostedProviders, isHosted } from './providers/index.ts';
 import { registerFineTuningRoutes } from './routes.ts';
 import { TrainerFiles } from './trainers/files.ts';
@@ -37,6 +38,8 @@ export interface FineTuning {
   worker: JobWorker;
   /** Self-hosted training workers (trainer/) and their protocol. */
   trainers: TrainerService;
+  /** Where deployed models are registered and activated. */
+  registry: ModelRegistry;
   close(): Promise<void>;
 }
 
@@ -122,6 +125,7 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
     jobs,
     worker,
     trainers: selfHostedTrainers,
+    registry,
     close: () => worker.stop(),
   };
 }
@@ -135,6 +139,7 @@ export function registerFineTuningModule(
     registerFineTuningRoutes(routes, fineTuning.datasets);
     registerJobRoutes(routes, fineTuning.jobs, streamPollMs);
     registerTrainerAdminRoutes(routes, fineTuning.trainers);
+    registerModelRoutes(routes, fineTuning.registry, fineTuning.jobs);
   });
   mountRoutes(app, '/api/trainer/v1', (routes) => registerTrainerProtocol(routes, fineTuning.trainers));
 }

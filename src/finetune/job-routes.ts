@@ -190,7 +190,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
 
   for (const [action, summary] of [
     ['cancel', 'Cancel a job (a running one stops at its next step)'],
-    ['deploy', 'Deploy a succeeded job’s model'],
+    ['deploy', 'Deploy a succeeded job’s model and make it the active one of its kind'],
+    ['undeploy', 'Take a deployed model out of service (its kind falls back to the model before it)'],
   ] as const) {
     api.post(
       `/:workspaceId/jobs/:jobId/${action}`,
@@ -200,9 +201,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, stream
       },
       async (request) => {
         const { jobId } = request.params;
-        return action === 'cancel'
-          ? jobs.cancel(workspaceOf(request).id, jobId)
-          : jobs.deploy(workspaceOf(request).id, jobId);
+        return jobs[action](workspaceOf(request).id, jobId);
       },
     );
   }

@@ -24,6 +24,7 @@ export interface Platform {
   cache: CacheService;
   metrics: Metrics;
   errorMonitor: ErrorMonitor;
+  operations: OperationsHistory;
   /** Background jobs: in this process (the default), or BullMQ on Redis shared by the cluster (JOB_QUEUE=redis). */
   queue: JobQueue;
   close(): Promise<void>;
@@ -53,6 +54,13 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
   const metrics = new Metrics();
   registerCacheMetrics(metrics, tiers);
   const errorMonitor = new ErrorMonitor(database.kysely as Kysely<MonitoringTables>, log);
+  const operations = new OperationsHistory(
+    database.kysely as Kysely<OperationsTables>,
+    metrics,
+    () => tiers.stats(),
+    log,
+    config.observability.operationsSampleMs,
+  );
   const onRetry = (queue: string) => metrics.queueRetries.inc({ queue });
   const queue: JobQueue =
     config.jobs.queue === 'redis' && config.redis
@@ -72,9 +80,11 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
     cache: new CacheService(tiers),
     metrics,
     errorMonitor,
+    operations,
     queue,
     async close() {
       await queue.close();
+      await operations.close();
       await errorMonitor.close();
       await tiers.close();
       await database.close();
@@ -83,4 +93,5 @@ export async function createPlatform(config: Config, log: Logger = createLogger(
   };
 }
 
+import { OperationsHistory, type OperationsTables } from './observability/operations-history.ts';
 import type { MonitoringTables } from './observability/tables.ts';

@@ -297,6 +297,27 @@ describe('history', () => {
     );
   });
 
+  test('runs about one record are listed on their own, and one run opens whole', async () => {
+    const qualified = await tenant.api.get(agentsUrl('history?agent=leadQualification&status=succeeded'));
+    const run = qualified.body.data.find((r: { subjectId: string }) => r.subjectId === ids.lead);
+    assert.ok(run, 'a qualification names the lead it was about');
+    assert.equal(run.subjectType, 'lead');
+    const about = await tenant.api.get(
+      agentsUrl(`history?entityType=${run.subjectType}&entityId=${encodeURIComponent(run.subjectId)}`),
+    );
+    assert.equal(about.status, 200, JSON.stringify(about.body));
+    assert.ok(about.body.data.length >= 1, 'the record has its runs');
+    assert.ok(
+      about.body.data.every((r: { subjectId: string }) => r.subjectId === run.subjectId),
+      'and only its runs',
+    );
+    const opened = await tenant.api.get(agentsUrl(`history/${run.id}`));
+    assert.equal(opened.status, 200);
+    assert.equal(opened.body.id, run.id);
+    assert.ok(opened.body.output && typeof opened.body.output === 'object', 'the whole answer');
+    assert.equal((await other.api.get(agentsUrl(`history/${run.id}`, other.workspaceId))).status, 404);
+  });
+
   test('the agents list names all seven with their inputs', async () => {
     const res = await tenant.api.get('/api/agents/agents/list');
     assert.equal(res.status, 200);

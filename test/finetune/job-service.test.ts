@@ -56,7 +56,7 @@ function service(options: { unavailable?: string } = {}) {
     datasets as never,
     { gpuHourUsd: 2.5, perMillionTokensUsd: {} },
     { unavailable: (provider) => (provider === 'together' ? options.unavailable : undefined) },
-    { deploy: async () => {} },
+    { deploy: async () => {}, undeploy: async () => {} },
     (jobId) => queued.push(jobId),
   );
   return { jobs, stored, queued };

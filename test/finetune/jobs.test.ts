@@ -116,6 +116,71 @@ describe('local training', () => {
   });
 });
 
+describe('model management', () => {
+  test('one active model per kind: a deploy activates, a rollback brings back the one before, an undeploy hands the slot back', async () => {
+    const models = `/api/ai/fine-tuning/${tenant.workspaceId}/models`;
+    const train = async (name: string) => {
+      const created = await tenant.api.post(jobs(), {
+        name,
+        baseModel: 'crm-classifier',
+        method: 'full',
+        provider: 'local',
+        datasetId: leadDataset,
+        hyperparameters: { epochs: 2, batchSize: 32, learningRate: 0.5 },
+      });
+      const job = await waitFor(tenant.api, created.body.id, (j) =>
+        ['succeeded', 'failed'].includes(j.status),
+      );
+      assert.equal(job.status, 'succeeded', job.error);
+      assert.equal((await tenant.api.post(jobs(`/${job.id}/deploy`))).status, 200, 'deployed');
+      return job.id as string;
+    };
+    const first = await train('Scorer A');
+    const second = await train('Scorer B');
+    const slot = 'classifier:lead-conversion';
+    const activeIn = async () =>
+      (await tenant.api.get(models)).body.slots.find((s: { slot: string }) => s.slot === slot);
+
+    const listed = (await tenant.api.get(models)).body;
+    const mine = listed.models.filter((m: { id: string }) => [first, second].includes(m.id));
+    assert.equal(mine.length, 2, 'both deployed models are listed');
+    assert.deepEqual(
+      mine.filter((m: { active: boolean }) => m.active).map((m: { id: string }) => m.id),
+      [second],
+      'only the newest deploy serves',
+    );
+    const metrics = mine[0].job;
+    assert.equal(typeof metrics.valAccuracy, 'number', 'held-out accuracy for the comparison');
+    assert.equal(typeof metrics.majorityBaseline, 'number', 'and the baseline it is compared with');
+    assert.equal((await activeIn()).previousModelId, first);
+
+    const rolledBack = await tenant.api.post(`${models}/slots/${slot}/rollback`);
+    assert.equal(rolledBack.status, 200, JSON.stringify(rolledBack.body));
+    assert.equal(rolledBack.body.modelId, first);
+    assert.equal((await activeIn()).previousModelId, second);
+
+    assert.equal((await tenant.api.post(`${models}/${second}/activate`)).body.modelId, second);
+    const undeployed = await tenant.api.post(jobs(`/${second}/undeploy`));
+    assert.equal(undeployed.status, 200, JSON.stringify(undeployed.body));
+    assert.equal(undeployed.body.deployStatus, 'not_deployed');
+    assert.equal((await activeIn()).modelId, first, 'the slot falls back to the model before');
+    const again = await tenant.api.post(jobs(`/${second}/undeploy`));
+    assert.equal(again.body.error.code, 'JOB_NOT_DEPLOYED');
+    const nothing = await tenant.api.post(`${models}/slots/${slot}/rollback`);
+    assert.equal(nothing.body.error.code, 'NOTHING_TO_ROLL_BACK');
+    assert.equal((await tenant.api.post(`${models}/nope/activate`)).status, 404);
+
+    // Another workspace sees none of it; a member may look but not change.
+    assert.equal(
+      (await other.api.get(`/api/ai/fine-tuning/${other.workspaceId}/models`)).body.models.length,
+      0,
+    );
+    const member = await server.newMember(tenant.workspaceId, 'member');
+    assert.equal((await member.api.get(models)).status, 200);
+    assert.equal((await member.api.post(`${models}/${first}/activate`)).status, 403);
+  });
+});
+
 describe('simulated training', () => {
   test('the mission’s example body: the worker builds the dataset, runs, and streams progress over SSE; simulated everywhere', async () => {
     const created = await tenant.api.post(jobs(), {

@@ -234,6 +234,35 @@ describe('operations overview', () => {
   });
 });
 
+describe('operations history', () => {
+  test('samples the server keeps: requests, error rate, hit rate, latency and queue depth per interval', async () => {
+    const { operations } = server.platform;
+    await operations.sample();
+    const contact = await alice.api.post(`/api/workspaces/${alice.workspaceId}/contacts`, {
+      name: 'Sampled',
+    });
+    for (let i = 0; i < 4; i++)
+      await alice.api.get(`/api/workspaces/${alice.workspaceId}/contacts/${contact.body.id}`);
+    assert.equal((await alice.api.post(`/api/vector/${alice.workspaceId}/search`, {})).status, 400);
+    // The next interval's sample, a whole interval later, so it is a point of its own.
+    await operations.sample(new Date(Date.now() + operations.sampleMs));
+    const history = await alice.api.get(`/api/monitoring/${alice.workspaceId}/history?hours=24`);
+    assert.equal(history.status, 200, JSON.stringify(history.body));
+    assert.equal(history.body.sampleMs, 60_000);
+    const last = history.body.points.at(-1);
+    assert.ok(last.requests >= 6, `the interval's requests were counted (${last.requests})`);
+    assert.ok(last.p99Ms >= last.p50Ms && last.p50Ms > 0, 'latency percentiles of the interval');
+    assert.ok(last.hitRate !== null && last.hitRate > 0, 'the repeated reads hit the cache');
+    assert.equal(typeof last.errorRate, 'number');
+    assert.equal(typeof last.queueDepth, 'number');
+    const times = history.body.points.map((p: { at: string }) => p.at);
+    assert.deepEqual(times, [...times].sort(), 'oldest first');
+    assert.equal((await alice.api.get(`/api/monitoring/${alice.workspaceId}/history?hours=48`)).status, 400);
+    const viewer = await server.newMember(alice.workspaceId, 'viewer');
+    assert.equal((await viewer.api.get(`/api/monitoring/${alice.workspaceId}/history`)).status, 403);
+  });
+});
+
 describe('request logs', () => {
   test('one structured line per request; a slow request is logged with its breakdown', async () => {
     logLines.length = 0;

@@ -15,7 +15,7 @@ export class JobDeployer {
     /** The adapter of a configured hosted provider. */
     private readonly hosted: (provider: ProviderName) => TrainingProvider | undefined,
     /** Where deployed models are registered for the agents to find. */
-    private readonly registry: Pick<ModelRegistry, 'register'>,
+    private readonly registry: Pick<ModelRegistry, 'register' | 'remove'>,
     /** Where self-hosted models are served, and the artifact path as that server sees it. */
     private readonly selfHosted?: { server?: InferenceServer; adapterPath: (jobId: string) => string },
   ) {}
@@ -90,6 +90,17 @@ export class JobDeployer {
       });
     }
     await this.repository.setDeployment(workspaceId, id, 'deployed', deployment);
+  }
+
+  /**
+   * Takes a deployed job's model out of service: whatever slot it served falls back to the model before it, or
+   * to the configured default. The job can be deployed again later.
+   */
+  async undeploy(job: Job): Promise<void> {
+    await this.registry.remove(job.workspaceId, job.id);
+    await this.repository.setDeployment(job.workspaceId, job.id, 'not_deployed', {
+      undeployedAt: new Date().toISOString(),
+    });
   }
 
   /**

@@ -36,7 +36,7 @@ export class JobService {
     private readonly datasets: DatasetService,
     private readonly prices: PriceConfig,
     private readonly providers: Pick<ProviderAvailability, 'unavailable'>,
-    private readonly deployer: Pick<JobDeployer, 'deploy'>,
+    private readonly deployer: Pick<JobDeployer, 'deploy' | 'undeploy'>,
     /** Told of each new job (to queue it for the workers). */
     private readonly onCreated: (jobId: string) => void = () => {},
   ) {}
@@ -244,6 +244,14 @@ export class JobService {
     if (job.deployStatus === 'deployed')
       throw new AppError('JOB_ALREADY_DEPLOYED', 409, 'the job is already deployed');
     await this.deployer.deploy(job);
+    return this.get(workspaceId, id);
+  }
+
+  async undeploy(workspaceId: string, id: string): Promise<Job> {
+    const job = await this.get(workspaceId, id);
+    if (job.deployStatus !== 'deployed')
+      throw new AppError('JOB_NOT_DEPLOYED', 409, `the job is not deployed; it is ${job.deployStatus}`);
+    await this.deployer.undeploy(job);
     return this.get(workspaceId, id);
   }
 }

@@ -14,6 +14,7 @@ import * as m010 from './migrations/010_ai_models.ts';
 import * as m011 from './migrations/011_scoring_models.ts';
 import * as m012 from './migrations/012_trainers.ts';
 import * as m013 from './migrations/013_automations.ts';
+import * as m014 from './migrations/014_panel_support.ts';
 
 export type EngineMigration = {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -34,6 +35,7 @@ const migrations: Record<string, EngineMigration> = {
   '011_scoring_models': m011,
   '012_trainers': m012,
   '013_automations': m013,
+  '014_panel_support': m014,
 };
 
 export interface MigrationReport {

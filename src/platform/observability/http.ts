@@ -60,6 +60,7 @@ export function registerRequestObservability(app: FastifyInstance, platform: Pla
       request.span.end();
     }
     if (route.startsWith('/api')) {
+      platform.operations.observe(ms, status);
       errorMonitor.record({
         workspaceId: request.workspace?.id ?? null,
         method,
@@ -217,6 +218,38 @@ function registerMonitoringApi(app: FastifyInstance, platform: Platform): void {
       },
     },
     async () => operationsOverview(metrics, platform.cache),
+  );
+
+  api.get(
+    '/:workspaceId/history',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        summary:
+          'Hit rate, error rate, latency and queue depth over the last hours, from samples the server keeps',
+        tags: ['monitoring'],
+        params: workspaceParams,
+        querystring: z.object({ hours: z.coerce.number().min(0.1).max(24).default(24) }).strict(),
+        response: {
+          200: z.object({
+            sampleMs: z.number(),
+            points: z.array(
+              z.object({
+                at: z.string(),
+                requests: z.number(),
+                errorRate: z.number(),
+                hitRate: z.number().nullable(),
+                p50Ms: z.number(),
+                p99Ms: z.number(),
+                queueDepth: z.number(),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => platform.operations.history(request.query.hours),
   );
 }
 

@@ -68,7 +68,7 @@ function quantile(q: number, buckets: [number, number][], count: number): number
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
-async function gaugeSamples(metrics: Metrics, name: string) {
+export async function gaugeSamples(metrics: Metrics, name: string) {
   const metric = metrics.registry.getSingleMetric(name);
   return metric ? (await metric.get()).values : [];
 }
