@@ -213,6 +213,8 @@ export function registerAgentRoutes(
                 status: z.string(),
                 engine: z.string(),
                 durationMs: z.number(),
+                subjectType: z.string().nullable(),
+                subjectId: z.string().nullable(),
                 createdAt: z.string(),
               }),
             ),

@@ -1,15 +1,19 @@
 // The admin panel end to end in headless Chromium (from apt, driven by playwright-core) against the real
 // server on a seeded workspace: sign in, create a fine-tuning job through the wizard and watch its chart
-// receive points, run a hybrid search and "similar records", run the lead qualification agent and see its
-// evidence, open the operations page. Screenshots of each page go to test-artifacts/panel/.
+// receive points, run a hybrid search and open a result's record page, run every agent through its generated
+// form and read its card, build a workflow of forms, manage deployed models, open the operations history, and
+// use it all at 390 px. Every page is checked with axe-core (no serious or critical violation). Screenshots of
+// each page go to test-artifacts/panel/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebPanelIfMissing } from '../../src/platform/http/web-panel.ts';
 import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
+import { waitForJob } from '../support/jobs.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts/panel');
@@ -23,7 +27,20 @@ let context: BrowserContext;
 let page: Page;
 let profile: string;
 
-const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Saves a screenshot of the page and checks it with axe-core: no serious or critical violation. */
+async function shot(name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  if (!(await page.evaluate('typeof window.axe'))?.toString().includes('object'))
+    await page.addScriptTag({ path: AXE });
+  const violations = (await page.evaluate(`axe
+    .run(document, { resultTypes: ['violations'] })
+    .then((result) => result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + n.html.slice(0, 90)).join(', ')))`)) as string[];
+  assert.deepEqual(violations, [], `axe on ${name}: ${violations.join('; ')}`);
+}
 
 describe('admin panel in Chromium', { skip }, () => {
   before(async () => {
@@ -82,6 +99,7 @@ describe('admin panel in Chromium', { skip }, () => {
       (await page.getByTestId('providers-not-configured').textContent()) ?? '',
       /together: set TOGETHER_AI_API_KEY/,
     );
+    await shot('wizard-providers');
     await page.getByLabel('Provider').selectOption('simulator');
     await page.getByRole('radio', { name: /LoRA/ }).first().check();
     await page.getByRole('button', { name: 'Next' }).click();
@@ -188,23 +206,193 @@ describe('admin panel in Chromium', { skip }, () => {
     await shot('search');
     await results.first().getByRole('button', { name: 'Similar records' }).click();
     await page.getByRole('heading', { name: /^Similar to/ }).waitFor();
-    assert.ok((await page.getByTestId('search-results').locator('li').count()) >= 1);
+    assert.ok((await page.getByTestId('search-results').locator('li').count()) >= 1, 'similar records');
+    // A result opens its record's page in the panel (not the raw API).
+    const first = page.getByTestId('search-results').locator('li a').first();
+    const title = (await first.textContent()) ?? '';
+    await first.click();
+    await page.waitForURL(/#\/records\/[a-z]+\//);
+    await page.getByRole('heading', { name: title, exact: true }).waitFor();
   });
 
-  test('run the lead qualification agent and see its evidence', async () => {
+  test('every agent runs from its generated form and answers with a readable card', async () => {
     await page.goto(`${server.baseUrl}/#/agents`);
-    await page.locator('select[name="agent"]').selectOption('leadQualification');
-    const record = page.locator('select[name="record"]');
-    await record.locator('option').nth(1).waitFor({ state: 'attached' });
-    await record.selectOption({ index: 1 });
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const agent = page.locator('select[name="agent"]');
+    const runAndShoot = async (name: string) => {
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await page.getByTestId('agent-answer').waitFor();
+      assert.equal(await page.getByRole('alert').count(), 0, `${name} answered without an error`);
+      await shot(`agent-${name}`);
+    };
+    /** Picks the first record the picker offers, after searching for `query` when given. */
+    const pick = async (label: RegExp, query?: string) => {
+      // The first group of that name: the run form's (the workflow builder below has its own).
+      const picker = page.getByRole('group', { name: label }).first();
+      if (query) await picker.getByRole('searchbox').fill(query);
+      const choice = picker.getByRole('combobox');
+      await choice.locator('option').nth(1).waitFor({ state: 'attached' });
+      await choice.selectOption({ index: 1 });
+    };
+
+    await agent.selectOption('leadQualification');
+    await pick(/^Lead/);
+    await runAndShoot('lead-qualification');
+    // The card shows gauges and factors, the raw JSON only behind its toggle.
+    assert.ok((await page.locator('[data-testid="agent-answer"] meter').count()) >= 1, 'score gauges');
+    assert.equal(await page.getByText('"qualityScore"').isVisible(), false, 'raw JSON is folded away');
+    const evidence = page.getByTestId('agent-evidence').locator('a');
+    assert.ok((await evidence.count()) >= 1, 'the evidence records are linked');
+    assert.ok(!/^[0-9a-f-]{36}$/.test((await evidence.first().textContent()) ?? ''), 'by title, not by UUID');
+
+    await agent.selectOption('dealAnalysis');
+    assert.equal(await page.getByTestId('agent-answer').count(), 0, 'the last agent’s answer is cleared');
+    await pick(/^Deal/);
+    await runAndShoot('deal-analysis');
+    await agent.selectOption('customerInsights');
+    await pick(/^Customer/);
+    await runAndShoot('customer-insights');
+    await agent.selectOption('recommendation');
+    await runAndShoot('recommendation');
+    await agent.selectOption('research');
+    await page.getByLabel(/^Company/).fill('Acme');
+    await runAndShoot('research');
+    await agent.selectOption('summary');
+    await page.getByLabel(/^Entity type/).selectOption('deal');
+    await pick(/^Record/);
+    await runAndShoot('summary');
+    await agent.selectOption('decision');
+    await page.getByLabel(/^Question/).fill('Which deal first?');
+    const options = page.getByRole('group', { name: /^Options/ });
+    await options.getByLabel(/^Name/).nth(0).fill('Expand Acme');
+    await options
+      .getByLabel(/^Values/)
+      .nth(0)
+      .fill('value: 50000\nfit: 8');
+    await options.getByLabel(/^Name/).nth(1).fill('Renew Globex');
+    await options
+      .getByLabel(/^Values/)
+      .nth(1)
+      .fill('value: 30000\nfit: 9');
+    await runAndShoot('decision');
+
+    // A history row opens the whole run.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('cell', { name: 'decision' }).first().waitFor();
+    await page.getByRole('row').filter({ hasText: 'decision' }).first().getByRole('link').first().click();
+    await page.waitForURL(/#\/agents\/runs\//);
     await page.getByTestId('agent-answer').waitFor();
+    await shot('agent-run');
+  });
+
+  test('build a workflow from forms and read each step’s card', async () => {
+    await page.goto(`${server.baseUrl}/#/agents`);
+    const steps = page.getByTestId('workflow-step');
+    await steps.first().getByLabel('Agent').selectOption('leadQualification');
+    const picker = steps.first().getByRole('group', { name: /^Lead/ }).getByRole('combobox');
+    await picker.locator('option').nth(1).waitFor({ state: 'attached' });
+    await picker.selectOption({ index: 1 });
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await steps.nth(1).getByLabel('Agent').selectOption('research');
+    await steps
+      .nth(1)
+      .getByLabel(/^Company/)
+      .fill('Acme');
+    await page.getByRole('button', { name: 'Run workflow' }).click();
+    await page.getByTestId('workflow-result').waitFor();
     assert.ok(
-      (await page.getByTestId('agent-evidence').locator('li').count()) >= 1,
-      'the evidence records are listed',
+      (await page.getByTestId('workflow-result').getByTestId('agent-answer').count()) === 2,
+      'a card per step',
     );
-    await page.getByRole('cell', { name: 'leadQualification' }).first().waitFor(); // the history shows the run
-    await shot('agents');
+    await shot('workflow');
+  });
+
+  test('a record page: its fields, related records, timeline, score and AI, and the runs about it', async () => {
+    await page.goto(`${server.baseUrl}/#/records/leads`);
+    await page.getByTestId('record-list').waitFor();
+    await page.getByLabel('Status').selectOption('new');
+    await page.getByTestId('record-list').locator('tbody tr').first().waitFor();
+    await shot('records-leads');
+    await page.getByTestId('record-list').locator('tbody tr a').first().click();
+    await page.waitForURL(/#\/records\/leads\//);
+    await page.getByTestId('record-fields').waitFor();
+    await page.getByRole('heading', { name: 'Activity timeline' }).waitFor();
+    await page.getByTestId('record-score').waitFor();
+    await page.getByRole('button', { name: 'Qualify' }).click();
+    await page.getByTestId('agent-answer').waitFor();
+    await page.getByRole('heading', { name: 'Agent runs about it' }).waitFor();
+    await page.getByRole('button', { name: 'Refresh' }).last().click();
+    await page.getByRole('cell', { name: 'leadQualification' }).first().waitFor();
+    await shot('record-lead');
+
+    await page.goto(`${server.baseUrl}/#/records/deals`);
+    await page.getByTestId('record-list').locator('tbody tr a').first().click();
+    await page.getByTestId('related-records').waitFor();
+    await page.getByTestId('similar-records').locator('li').first().waitFor();
+    await shot('record-deal');
+  });
+
+  test('models: one active per kind, roll back and undeploy, with held-out metrics against the baseline', async () => {
+    const dataset = await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/datasets`, {
+      name: 'Lead outcomes',
+      type: 'classification',
+      baseModel: 'crm-classifier',
+      trainingData: { source: 'workspace', filters: { target: 'lead-conversion' } },
+    });
+    assert.equal(dataset.status, 201, JSON.stringify(dataset.body));
+    const names = ['Scorer A', 'Scorer B'];
+    for (const name of names) {
+      const job = await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/jobs`, {
+        name,
+        baseModel: 'crm-classifier',
+        method: 'full',
+        provider: 'local',
+        datasetId: dataset.body.id,
+        hyperparameters: { epochs: 2, batchSize: 32, learningRate: 0.5 },
+      });
+      assert.equal(job.status, 201, JSON.stringify(job.body));
+      const done = await waitForJob(tenant.api, tenant.workspaceId, job.body.id, (j) =>
+        ['succeeded', 'failed'].includes(j.status),
+      );
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(
+        (await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/jobs/${done.id}/deploy`)).status,
+        200,
+        'deployed',
+      );
+    }
+    await page.goto(`${server.baseUrl}/#/models`);
+    const slots = page.getByTestId('model-slots');
+    await slots
+      .getByText(/^local\//)
+      .first()
+      .waitFor();
+    assert.match((await page.getByTestId('header-model').textContent()) ?? '', /analytic|\S/);
+    const models = page.getByTestId('deployed-models');
+    assert.equal(await models.getByText('active', { exact: true }).count(), 1, 'one active per kind');
+    assert.match((await models.locator('tbody tr').first().textContent()) ?? '', /\d+\.\d% \(\d+\.\d%\)/);
+    await shot('models');
+    await page.getByRole('button', { name: /^Roll back to/ }).click();
+    await page.getByRole('button', { name: /^Roll back to/ }).waitFor();
+    await page
+      .getByRole('button', { name: /^Undeploy/ })
+      .first()
+      .click();
+    await page.waitForFunction(
+      "document.querySelectorAll('[data-testid=deployed-models] tbody tr').length === 1",
+    );
+    assert.equal(await models.getByText('active', { exact: true }).count(), 1, 'the slot fell back');
+    await shot('models-after-undeploy');
+  });
+
+  test('a dataset page shows examples and the jobs that used it, and renames it', async () => {
+    await page.goto(`${server.baseUrl}/#/fine-tuning`);
+    await page.getByRole('link', { name: 'Lead outcomes' }).click();
+    await page.getByTestId('dataset-sample').locator('li').first().waitFor();
+    assert.ok((await page.getByTestId('dataset-used-by').locator('li').count()) >= 2, 'both jobs');
+    await page.getByLabel('Name', { exact: true }).fill('Lead outcomes 2026');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('heading', { name: 'Lead outcomes 2026' }).waitFor();
+    await shot('dataset');
   });
 
   test('see open leads by score with the factors behind them, and the scorer versions', async () => {
@@ -274,8 +462,12 @@ describe('admin panel in Chromium', { skip }, () => {
     assert.equal(after.body.status, 'contacted');
   });
 
-  test('open the operations page, at laptop and tablet widths', async () => {
+  test('open the operations page with its 24-hour history, at laptop and tablet widths', async () => {
+    // Two samples as the server takes them each minute, the second a minute on.
+    await server.platform.operations.sample();
+    await server.platform.operations.sample(new Date(Date.now() + 60_000));
     await page.goto(`${server.baseUrl}/#/operations`);
+    await page.getByTestId('operations-history').waitFor();
     await page.getByTestId('cache-stats').waitFor();
     await page.getByTestId('index-stats').waitFor();
     assert.ok((await page.getByTestId('index-stats').locator('tbody tr').count()) === 6);
@@ -283,5 +475,29 @@ describe('admin panel in Chromium', { skip }, () => {
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.getByTestId('cache-stats').waitFor();
     await shot('operations-tablet');
+  });
+
+  test('usable at 390 px: the record page, the agents and the search fit the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [name, hash, ready] of [
+      ['narrow-records', '#/records/deals', 'record-list'],
+      ['narrow-agents', '#/agents', 'workflow-step'],
+    ] as const) {
+      await page.goto(`${server.baseUrl}/${hash}`);
+      await page.getByTestId(ready).first().waitFor();
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+      assert.ok(Number(overflow) <= 1, `${name} scrolls sideways by ${overflow}px`);
+      await shot(name);
+    }
+    await page
+      .getByTestId('record-list')
+      .waitFor()
+      .catch(() => {});
+    await page.goto(`${server.baseUrl}/#/records/deals`);
+    await page.getByTestId('record-list').locator('tbody tr a').first().click();
+    await page.getByTestId('record-fields').waitFor();
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+    assert.ok(Number(overflow) <= 1, `the record page scrolls sideways by ${overflow}px`);
+    await shot('narrow-record');
   });
 });

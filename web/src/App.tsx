@@ -1,22 +1,28 @@
-// The admin panel: sign in with an API token, pick a workspace, then fine-tuning, search, agents, scores
-// and operations. Pages are addressed by the URL hash, so reloads and links keep their place.
+// The admin panel: sign in with an API token, pick a workspace, then records, search, agents, automations,
+// scores, models, fine-tuning and operations. Pages are addressed by the URL hash, so reloads and links keep
+// their place. The header names the model answering the workspace's agents.
 import { useEffect, useState } from 'react';
 import { ApiError, get, session } from './api/client.ts';
 import type { Workspace } from './api/types.ts';
+import { useAnsweringModel } from './components/models.tsx';
 import { ErrorNote, Loading } from './components/ui.tsx';
 import { AgentsPage } from './pages/Agents.tsx';
 import { AutomationsPage } from './pages/Automations.tsx';
 import { FineTuningPage } from './pages/FineTuning.tsx';
+import { ModelsPage } from './pages/Models.tsx';
 import { OperationsPage } from './pages/Operations.tsx';
+import { RecordsPage } from './pages/Records.tsx';
 import { ScoresPage } from './pages/Scores.tsx';
 import { SearchPage } from './pages/Search.tsx';
 
 const PAGES = [
   { path: 'fine-tuning', title: 'Fine-tuning' },
+  { path: 'records', title: 'Records' },
   { path: 'search', title: 'Search' },
   { path: 'agents', title: 'Agents' },
   { path: 'automations', title: 'Automations' },
   { path: 'scores', title: 'Scores' },
+  { path: 'models', title: 'Models' },
   { path: 'operations', title: 'Operations' },
 ] as const;
 
@@ -38,6 +44,8 @@ export function App() {
   const [error, setError] = useState<unknown>(null);
   const [workspaceId, setWorkspaceId] = useState(localStorage.getItem('crm-ai.workspace'));
   const route = useHashRoute();
+  // Bumped when the models page changes what serves, so the header names the new model.
+  const [modelChanges, setModelChanges] = useState(0);
 
   useEffect(() => {
     if (!token) return;
@@ -81,6 +89,7 @@ export function App() {
             </a>
           ))}
         </nav>
+        {workspace ? <AnsweringModel workspaceId={workspace.id} changes={modelChanges} /> : null}
         <label className="workspace-picker">
           <span className="sr-only">Workspace</span>
           <select
@@ -107,10 +116,18 @@ export function App() {
           <p>This token has no workspace yet. Create one with `npx crm-ai workspaces create`.</p>
         ) : page.path === 'fine-tuning' ? (
           <FineTuningPage key={workspace.id} workspace={workspace} route={route.slice(1)} />
+        ) : page.path === 'records' ? (
+          <RecordsPage key={workspace.id} workspace={workspace} route={route.slice(1)} />
+        ) : page.path === 'models' ? (
+          <ModelsPage
+            key={workspace.id}
+            workspace={workspace}
+            onChange={() => setModelChanges((count) => count + 1)}
+          />
         ) : page.path === 'search' ? (
           <SearchPage key={workspace.id} workspace={workspace} />
         ) : page.path === 'agents' ? (
-          <AgentsPage key={workspace.id} workspace={workspace} />
+          <AgentsPage key={workspace.id} workspace={workspace} route={route.slice(1)} />
         ) : page.path === 'automations' ? (
           <AutomationsPage key={workspace.id} workspace={workspace} />
         ) : page.path === 'scores' ? (
@@ -120,6 +137,15 @@ export function App() {
         )}
       </main>
     </div>
+  );
+}
+
+function AnsweringModel({ workspaceId, changes }: { workspaceId: string; changes: number }) {
+  const model = useAnsweringModel(workspaceId, changes);
+  return (
+    <a href="#/models" className="answering" title="The model answering this workspace's agents">
+      model: <span data-testid="header-model">{model}</span>
+    </a>
   );
 }
 

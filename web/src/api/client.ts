@@ -8,9 +8,22 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly requestId?: string,
+    /** For refused input: which field, and what was wrong with it. */
+    readonly fields: { path: string; message: string }[] = [],
   ) {
     super(message);
   }
+}
+
+/** The field problems of a validation error's details, whatever shape the details took. */
+function fieldProblems(details: unknown): { path: string; message: string }[] {
+  if (!Array.isArray(details)) return [];
+  return details
+    .filter((item): item is { path: unknown; message: string } => typeof item?.message === 'string')
+    .map((item) => ({
+      path: Array.isArray(item.path) ? item.path.join('.') : String(item.path ?? ''),
+      message: item.message,
+    }));
 }
 
 const TOKEN_KEY = 'crm-ai.token';
@@ -43,12 +56,32 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
       error.code ?? `HTTP_${response.status}`,
       error.message ?? response.statusText,
       response.headers.get('x-request-id') ?? undefined,
+      fieldProblems(error.details),
     );
   }
   return json as T;
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);
+
+/** Fetches a file from the API with the session's token and hands it to the browser as a download. */
+export async function download(path: string, filename: string): Promise<void> {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${session.token ?? ''}` } });
+  if (!response.ok) {
+    const error = (await response.json().catch(() => ({})))?.error ?? {};
+    throw new ApiError(
+      response.status,
+      error.code ?? `HTTP_${response.status}`,
+      error.message ?? response.statusText,
+    );
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.click();
+  URL.revokeObjectURL(url);
+}
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 
 /**

@@ -2414,6 +2414,8 @@ export interface operations {
                             /** @enum {string} */
                             kind: "task" | "workflow";
                             status: string;
+                            subjectId: string | null;
+                            subjectType: string | null;
                         } & {
                             [key: string]: unknown;
                         })[];

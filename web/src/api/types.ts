@@ -21,6 +21,7 @@ export type IndexStats = Reply<'getVectorStats'>;
 
 export type Overview = Reply<'getMonitoringOverview'>;
 export type ErrorReport = Reply<'getMonitoringErrors'>;
+export type OperationsHistory = Reply<'getMonitoringHistory'>;
 
 export type BaseModel = Reply<'getAiFineTuningModels'>['models'][number];
 export type Method = Reply<'getAiFineTuningMethods'>['methods'][number];
@@ -28,6 +29,9 @@ export type Dataset = Reply<'getAiFineTuningDatasetsById'>;
 export type Job = Reply<'getAiFineTuningJobsByJobId'>;
 export type Metric = NonNullable<Job['metrics']>[number];
 export type Estimate = Reply<'postAiFineTuningJobsEstimate'>;
+export type DeployedModels = Reply<'getAiFineTuningDeployedModels'>;
+export type DeployedModel = DeployedModels['models'][number];
+export type AgentRunDetail = Reply<'getAgentsHistoryByRunId'>;
 export type ProviderStatus = Reply<'getAiFineTuningProviders'>['providers'][number];
 
 export type ScoredPage = Reply<'getAgentsScoresByType'>;

@@ -37,6 +37,15 @@ export function ErrorNote({ error }: { error: unknown }) {
       {error instanceof ApiError && error.requestId ? (
         <span className="muted"> (request {error.requestId})</span>
       ) : null}
+      {error instanceof ApiError && error.fields.length > 0 ? (
+        <ul>
+          {error.fields.map((field) => (
+            <li key={`${field.path}:${field.message}`}>
+              <strong>{field.path || 'input'}</strong>: {field.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }
@@ -94,6 +103,19 @@ export function Section({
         <h2>{title}</h2>
         {actions}
       </header>
+      {children}
+    </section>
+  );
+}
+
+/**
+ * A table that may be wider than the screen: it scrolls sideways inside its box, and the box takes the
+ * keyboard focus so that people without a mouse can scroll it too.
+ */
+export function TableWrap({ children, label = 'table' }: { children: ReactNode; label?: string }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (WCAG 2.1.1)
+    <section className="table-wrap" aria-label={`${label} (scrolls sideways)`} tabIndex={0}>
       {children}
     </section>
   );

@@ -1,33 +1,26 @@
-// Agents: run any agent on a record and read its structured answer with the evidence records; build and
-// run a workflow of steps; the task history.
+// Agents: run any agent with a form generated from its input schema (records picked by search) and read its
+// answer as a card; build and run a workflow of such forms; the task history, each run opening whole.
 
 import { useState } from 'react';
 import { get, post } from '../api/client.ts';
-import type { AgentInfo, AgentRun, Evidence, Workspace } from '../api/types.ts';
-import { Badge, ErrorNote, Loading, Section, StatusBadge, useAsync } from '../components/ui.tsx';
+import type { AgentInfo, AgentRun, AgentRunDetail, Workspace } from '../api/types.ts';
+import { AgentAnswer } from '../components/AgentAnswer.tsx';
+import { useAnsweringModel } from '../components/models.tsx';
+import { RecordLink } from '../components/records.tsx';
+import { initialValue, type JsonSchema, SchemaForm } from '../components/SchemaForm.tsx';
+import { Badge, ErrorNote, Loading, Section, StatusBadge, TableWrap, useAsync } from '../components/ui.tsx';
 
-/** Agents that look at one record, and where its id goes. */
-const RECORD_INPUT: Record<string, { field: string; plural: string }> = {
-  leadQualification: { field: 'leadId', plural: 'leads' },
-  dealAnalysis: { field: 'dealId', plural: 'deals' },
-  customerInsights: { field: 'customerId', plural: 'contacts' },
-};
-
-export function AgentsPage({ workspace }: { workspace: Workspace }) {
+export function AgentsPage({ workspace, route }: { workspace: Workspace; route: string[] }) {
   const agents = useAsync(() => get<{ engine: string; agents: AgentInfo[] }>('/api/agents/agents/list'), []);
   const [runs, setRuns] = useState(0);
+  if (route[0] === 'runs' && route[1]) return <RunPage workspace={workspace} runId={route[1]} />;
   if (agents.loading && !agents.data) return <Loading what="Loading agents" />;
   if (agents.error) return <ErrorNote error={agents.error} />;
   // Each run adds to the history: bumping this reloads it.
   const onRun = () => setRuns((count) => count + 1);
   return (
     <div className="stack">
-      <RunAgent
-        workspace={workspace}
-        agents={agents.data!.agents}
-        engine={agents.data!.engine}
-        onRun={onRun}
-      />
+      <RunAgent workspace={workspace} agents={agents.data!.agents} onRun={onRun} />
       <WorkflowBuilder workspace={workspace} agents={agents.data!.agents} onRun={onRun} />
       <History workspace={workspace} runs={runs} />
     </div>
@@ -37,40 +30,25 @@ export function AgentsPage({ workspace }: { workspace: Workspace }) {
 function RunAgent({
   workspace,
   agents,
-  engine,
   onRun,
 }: {
   workspace: Workspace;
   agents: AgentInfo[];
-  engine: string;
   onRun: () => void;
 }) {
   const [agent, setAgent] = useState(agents[0]?.name ?? '');
-  const [recordId, setRecordId] = useState('');
-  const [extra, setExtra] = useState('{}');
+  const schemaOf = (name: string) => (agents.find((a) => a.name === name)?.input ?? {}) as JsonSchema;
+  const [input, setInput] = useState(() => initialValue(schemaOf(agent)));
   const [answer, setAnswer] = useState<Record<string, unknown> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const recordInput = RECORD_INPUT[agent];
-  const records = useAsync(
-    () =>
-      recordInput
-        ? get<{ data: { id: string; name?: string; title?: string; status?: string }[] }>(
-            `/api/workspaces/${workspace.id}/${recordInput.plural}?limit=50`,
-          )
-        : Promise.resolve({ data: [] }),
-    [agent, workspace.id],
-  );
+  const answering = useAnsweringModel(workspace.id);
 
   const run = async () => {
     setBusy(true);
     setError(null);
     setAnswer(null);
     try {
-      const input = {
-        ...JSON.parse(extra || '{}'),
-        ...(recordInput && recordId ? { [recordInput.field]: recordId } : {}),
-      };
       setAnswer(await post<Record<string, unknown>>(`/api/agents/${workspace.id}/execute`, { agent, input }));
     } catch (failure) {
       setError(failure);
@@ -79,22 +57,26 @@ function RunAgent({
       onRun();
     }
   };
-  const { evidence, ...output } = (answer ?? {}) as { evidence?: Evidence[] } & Record<string, unknown>;
 
   return (
-    <Section title="Run an agent" actions={<span className="muted">engine: {engine}</span>}>
-      <div className="grid">
+    <Section title="Run an agent" actions={<span className="muted">answering: {answering}</span>}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void run();
+        }}
+      >
         <label>
           Agent
           <select
             name="agent"
             value={agent}
             onChange={(event) => {
-              // Each agent has its own input: nothing typed for the last one carries over.
+              // Each agent has its own input: nothing chosen for the last one carries over.
               setAgent(event.target.value);
-              setRecordId('');
-              setExtra('{}');
+              setInput(initialValue(schemaOf(event.target.value)));
               setAnswer(null);
+              setError(null);
             }}
           >
             {agents.map((a) => (
@@ -104,46 +86,14 @@ function RunAgent({
             ))}
           </select>
         </label>
-        {recordInput ? (
-          <label>
-            Record
-            <select name="record" value={recordId} onChange={(event) => setRecordId(event.target.value)}>
-              <option value="">Choose a {recordInput.plural.slice(0, -1)}…</option>
-              {records.data?.data.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name ?? r.title ?? r.id}
-                  {r.status ? ` (${r.status})` : ''}
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : null}
-        <label className="span">
-          Other input (JSON)
-          <input name="input" value={extra} onChange={(event) => setExtra(event.target.value)} />
-        </label>
-      </div>
-      <p className="muted">{agents.find((a) => a.name === agent)?.description}</p>
-      <button type="button" disabled={busy || (recordInput !== undefined && !recordId)} onClick={run}>
-        {busy ? 'Running…' : 'Run'}
-      </button>
+        <p className="muted">{agents.find((a) => a.name === agent)?.description}</p>
+        <SchemaForm schema={schemaOf(agent)} value={input} onChange={setInput} workspaceId={workspace.id} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Running…' : 'Run'}
+        </button>
+      </form>
       <ErrorNote error={error} />
-      {answer ? (
-        <div className="answer" data-testid="agent-answer">
-          <h3>
-            Answer <Badge tone="info">{String(answer.engine)}</Badge>
-          </h3>
-          <pre>{JSON.stringify(output, null, 2)}</pre>
-          <h3>Evidence</h3>
-          <ul data-testid="agent-evidence">
-            {(evidence ?? []).map((item) => (
-              <li key={`${item.entityType}:${item.entityId}`}>
-                <Badge>{item.entityType}</Badge> {item.entityId}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      {answer ? <AgentAnswer answer={answer} workspaceId={workspace.id} /> : null}
     </Section>
   );
 }
@@ -156,7 +106,8 @@ interface Step {
   id: string;
   name: string;
   agent: string;
-  input: string;
+  /** null: the step reads the results of the earlier steps instead. */
+  input: Record<string, unknown> | null;
 }
 
 function WorkflowBuilder({
@@ -168,9 +119,12 @@ function WorkflowBuilder({
   agents: AgentInfo[];
   onRun: () => void;
 }) {
-  const [steps, setSteps] = useState<Step[]>([
-    { id: newStepId(), name: 'step1', agent: agents[0]?.name ?? '', input: '{}' },
-  ]);
+  const schemaOf = (name: string) => (agents.find((a) => a.name === name)?.input ?? {}) as JsonSchema;
+  const newStep = (index: number): Step => {
+    const agent = agents[0]?.name ?? '';
+    return { id: newStepId(), name: `step${index + 1}`, agent, input: initialValue(schemaOf(agent)) };
+  };
+  const [steps, setSteps] = useState<Step[]>(() => [newStep(0)]);
   const [result, setResult] = useState<Record<string, unknown> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -181,11 +135,7 @@ function WorkflowBuilder({
     setBusy(true);
     setError(null);
     try {
-      const workflow = steps.map((s) => ({
-        name: s.name,
-        agent: s.agent,
-        input: JSON.parse(s.input || '{}'),
-      }));
+      const workflow = steps.map((s) => ({ name: s.name, agent: s.agent, input: s.input }));
       setResult(await post(`/api/agents/${workspace.id}/workflow`, { workflow }));
     } catch (failure) {
       setError(failure);
@@ -194,53 +144,74 @@ function WorkflowBuilder({
       onRun();
     }
   };
+  const answers = (result?.results ?? {}) as Record<string, Record<string, unknown>>;
+  const reports = (result?.steps ?? []) as { name: string; status: string; error?: string }[];
 
   return (
     <Section title="Workflow">
-      <p className="muted">Steps run in order; each sees the results of the earlier ones.</p>
+      <p className="muted">
+        Steps run in order; a step without its own input reads the earlier steps’ results.
+      </p>
       {steps.map((step, index) => (
-        <div key={step.id} className="grid step">
-          <label>
-            Step name
-            <input value={step.name} onChange={(event) => update(index, { name: event.target.value })} />
-          </label>
-          <label>
-            Agent
-            <select value={step.agent} onChange={(event) => update(index, { agent: event.target.value })}>
-              {agents.map((a) => (
-                <option key={a.name}>{a.name}</option>
-              ))}
-            </select>
-          </label>
-          <label className="span">
-            Input (JSON)
-            <input value={step.input} onChange={(event) => update(index, { input: event.target.value })} />
-          </label>
+        <fieldset key={step.id} className="step" data-testid="workflow-step">
+          <legend>Step {index + 1}</legend>
+          <div className="grid">
+            <label>
+              Step name
+              <input value={step.name} onChange={(event) => update(index, { name: event.target.value })} />
+            </label>
+            <label>
+              Agent
+              <select
+                value={step.agent}
+                onChange={(event) =>
+                  update(index, {
+                    agent: event.target.value,
+                    input: initialValue(schemaOf(event.target.value)),
+                  })
+                }
+              >
+                {agents.map((a) => (
+                  <option key={a.name}>{a.name}</option>
+                ))}
+              </select>
+            </label>
+            {index > 0 ? (
+              <label className="inline">
+                <input
+                  type="checkbox"
+                  checked={step.input === null}
+                  onChange={(event) =>
+                    update(index, { input: event.target.checked ? null : initialValue(schemaOf(step.agent)) })
+                  }
+                />
+                Use the earlier steps’ results as input
+              </label>
+            ) : null}
+          </div>
+          {step.input !== null ? (
+            <SchemaForm
+              schema={schemaOf(step.agent)}
+              value={step.input}
+              onChange={(input) => update(index, { input })}
+              workspaceId={workspace.id}
+            />
+          ) : null}
           <button
             type="button"
             className="link"
             onClick={() => setSteps(steps.filter((_, i) => i !== index))}
             disabled={steps.length === 1}
           >
-            Remove
+            Remove step {index + 1}
           </button>
-        </div>
+        </fieldset>
       ))}
       <div className="row">
         <button
           type="button"
           className="secondary"
-          onClick={() =>
-            setSteps([
-              ...steps,
-              {
-                id: newStepId(),
-                name: `step${steps.length + 1}`,
-                agent: agents[0]?.name ?? '',
-                input: '{}',
-              },
-            ])
-          }
+          onClick={() => setSteps([...steps, newStep(steps.length)])}
         >
           Add step
         </button>
@@ -250,14 +221,69 @@ function WorkflowBuilder({
       </div>
       <ErrorNote error={error} />
       {result ? (
-        <div className="answer">
+        <div className="answer" data-testid="workflow-result">
           <h3>
             Workflow <StatusBadge status={String(result.status)} />
           </h3>
-          <pre>{JSON.stringify(result, null, 2)}</pre>
+          {reports.map((report) => (
+            <div key={report.name}>
+              <h4>
+                {report.name} <StatusBadge status={report.status} />
+              </h4>
+              {report.error ? <p className="error">{report.error}</p> : null}
+              {answers[report.name] ? (
+                <AgentAnswer answer={answers[report.name]!} workspaceId={workspace.id} />
+              ) : null}
+            </div>
+          ))}
+          <details>
+            <summary>Raw JSON</summary>
+            <pre>{JSON.stringify(result, null, 2)}</pre>
+          </details>
         </div>
       ) : null}
     </Section>
+  );
+}
+
+export function HistoryTable({ workspace, runs }: { workspace: Workspace; runs: AgentRun[] }) {
+  return (
+    <TableWrap>
+      <table>
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Agent</th>
+            <th>About</th>
+            <th>Status</th>
+            <th>Answered by</th>
+            <th>ms</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run) => (
+            <tr key={run.id}>
+              <td>
+                <a href={`#/agents/runs/${run.id}`}>{new Date(run.createdAt).toLocaleString()}</a>
+              </td>
+              <td>{run.kind === 'workflow' ? 'workflow' : run.agent}</td>
+              <td>
+                {run.subjectType && run.subjectId ? (
+                  <RecordLink workspaceId={workspace.id} type={run.subjectType} id={run.subjectId} />
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+              <td>
+                <StatusBadge status={run.status} />
+              </td>
+              <td>{run.engine}</td>
+              <td>{run.durationMs}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
   );
 }
 
@@ -277,36 +303,61 @@ function History({ workspace, runs }: { workspace: Workspace; runs: number }) {
     >
       {history.loading && !history.data ? <Loading /> : null}
       <ErrorNote error={history.error} />
-      {history.data ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Kind</th>
-                <th>Agent</th>
-                <th>Status</th>
-                <th>Engine</th>
-                <th>ms</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.data.map((run) => (
-                <tr key={run.id}>
-                  <td>{new Date(run.createdAt).toLocaleString()}</td>
-                  <td>{run.kind}</td>
-                  <td>{run.agent}</td>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td>{run.engine}</td>
-                  <td>{run.durationMs}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {history.data?.data.length === 0 ? <p className="muted">No runs yet.</p> : null}
+      {history.data && history.data.data.length > 0 ? (
+        <HistoryTable workspace={workspace} runs={history.data.data} />
       ) : null}
     </Section>
+  );
+}
+
+function RunPage({ workspace, runId }: { workspace: Workspace; runId: string }) {
+  const run = useAsync(
+    () => get<AgentRunDetail>(`/api/agents/${workspace.id}/history/${runId}`),
+    [workspace.id, runId],
+  );
+  if (run.loading && !run.data) return <Loading what="Loading the run" />;
+  if (run.error) return <ErrorNote error={run.error} />;
+  const r = run.data!;
+  const output = (r.output ?? {}) as Record<string, unknown>;
+  return (
+    <div className="stack">
+      <p>
+        <a href="#/agents">← Agents</a>
+      </p>
+      <Section
+        title={`${r.kind === 'workflow' ? 'Workflow' : r.agent} run`}
+        actions={<StatusBadge status={r.status} />}
+      >
+        <dl className="facts">
+          <dt>When</dt>
+          <dd>{new Date(r.createdAt).toLocaleString()}</dd>
+          <dt>About</dt>
+          <dd>
+            {r.subjectType && r.subjectId ? (
+              <RecordLink workspaceId={workspace.id} type={r.subjectType} id={r.subjectId} />
+            ) : (
+              '—'
+            )}
+          </dd>
+          <dt>Answered by</dt>
+          <dd>
+            <Badge tone="info">{r.engine}</Badge>
+          </dd>
+          <dt>Took</dt>
+          <dd>{r.durationMs} ms</dd>
+        </dl>
+        {r.error ? <p className="error">{r.error}</p> : null}
+        <h3>Input</h3>
+        <pre className="input">{JSON.stringify(r.input, null, 2)}</pre>
+      </Section>
+      {r.kind === 'task' && r.output ? (
+        <AgentAnswer answer={{ agent: r.agent, engine: r.engine, ...output }} workspaceId={workspace.id} />
+      ) : r.output ? (
+        <Section title="Result">
+          <pre>{JSON.stringify(r.output, null, 2)}</pre>
+        </Section>
+      ) : null}
+    </div>
   );
 }

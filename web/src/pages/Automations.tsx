@@ -4,7 +4,16 @@
 import { useState } from 'react';
 import { api, post } from '../api/client.ts';
 import type { AutomationRule, AutomationRun, DryRun, Workspace } from '../api/types.ts';
-import { Badge, ErrorNote, Loading, Section, StatusBadge, useAction, useAsync } from '../components/ui.tsx';
+import {
+  Badge,
+  ErrorNote,
+  Loading,
+  Section,
+  StatusBadge,
+  TableWrap,
+  useAction,
+  useAsync,
+} from '../components/ui.tsx';
 
 const EXAMPLE = {
   trigger: {
@@ -49,7 +58,7 @@ export function AutomationsPage({ workspace }: { workspace: Workspace }) {
         <ErrorNote error={rules.error} />
         {rules.data && rules.data.rules.length === 0 ? <p className="muted">No rules yet.</p> : null}
         {rules.data && rules.data.rules.length > 0 ? (
-          <div className="table-wrap">
+          <TableWrap>
             <table aria-label="Rules">
               <thead>
                 <tr>
@@ -119,7 +128,7 @@ export function AutomationsPage({ workspace }: { workspace: Workspace }) {
                 })}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ) : null}
         {dryRun ? <DryRunResult result={dryRun} /> : null}
         {canWrite ? <NewRule base={base} onCreated={() => act(async () => {})} /> : null}
@@ -172,7 +181,7 @@ export function AutomationsPage({ workspace }: { workspace: Workspace }) {
         <ErrorNote error={runs.error} />
         {runs.data && runs.data.runs.length === 0 ? <p className="muted">No runs yet.</p> : null}
         {runs.data && runs.data.runs.length > 0 ? (
-          <div className="table-wrap">
+          <TableWrap>
             <table aria-label="Runs">
               <thead>
                 <tr>
@@ -206,7 +215,7 @@ export function AutomationsPage({ workspace }: { workspace: Workspace }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ) : null}
       </Section>
     </div>

@@ -1,9 +1,23 @@
-// Datasets: the list with quality scores, and one dataset's validation report (quality issues, provider
-// checks, token statistics, label balance).
+// Datasets: the list with quality scores, and one dataset's page: its validation report (quality issues,
+// provider checks, token statistics, label balance), examples, the jobs that use it, and rename, export and
+// delete.
 
-import { get } from '../api/client.ts';
+import { useState } from 'react';
+import { api, download, get } from '../api/client.ts';
 import type { Dataset } from '../api/types.ts';
-import { Badge, ErrorNote, formatNumber, Loading, Section, useAsync } from '../components/ui.tsx';
+import {
+  Badge,
+  ErrorNote,
+  formatNumber,
+  Loading,
+  Section,
+  StatusBadge,
+  TableWrap,
+  useAction,
+  useAsync,
+} from '../components/ui.tsx';
+
+const EXPORT_PROVIDERS = ['together', 'openai', 'replicate', 'self-hosted', 'local'] as const;
 
 const scoreTone = (score: number) => (score >= 80 ? 'good' : score >= 50 ? 'warn' : 'bad');
 
@@ -17,7 +31,7 @@ export function DatasetList({ base }: { base: string }) {
         <p className="muted">No datasets yet: the wizard builds one.</p>
       ) : null}
       {datasets.data && datasets.data.datasets.length > 0 ? (
-        <div className="table-wrap">
+        <TableWrap>
           <table>
             <thead>
               <tr>
@@ -44,13 +58,21 @@ export function DatasetList({ base }: { base: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : null}
     </Section>
   );
 }
 
-export function DatasetDetail({ base, datasetId }: { base: string; datasetId: string }) {
+export function DatasetDetail({
+  base,
+  datasetId,
+  canManage,
+}: {
+  base: string;
+  datasetId: string;
+  canManage: boolean;
+}) {
   const dataset = useAsync(() => get<Dataset>(`${base}/datasets/${datasetId}`), [base, datasetId]);
   if (dataset.loading && !dataset.data) return <Loading />;
   if (dataset.error) return <ErrorNote error={dataset.error} />;
@@ -60,6 +82,7 @@ export function DatasetDetail({ base, datasetId }: { base: string; datasetId: st
       <p>
         <a href="#/fine-tuning">← Fine-tuning</a>
       </p>
+      <DatasetActions base={base} dataset={d} canManage={canManage} onChange={dataset.reload} />
       <Section
         title={d.name}
         actions={<Badge tone={scoreTone(d.quality.score)}>quality {d.quality.score}/100</Badge>}
@@ -106,6 +129,30 @@ export function DatasetDetail({ base, datasetId }: { base: string; datasetId: st
           ))}
         </ul>
       </Section>
+      <Section title="Examples">
+        {!d.sample?.length ? <p className="muted">No examples.</p> : null}
+        <ol className="examples" data-testid="dataset-sample">
+          {d.sample?.map((item) => (
+            <li key={item.position}>
+              <span className="muted">
+                #{item.position + 1}, {item.split}, {item.tokens} tokens
+              </span>
+              <pre>{JSON.stringify(item.example, null, 2)}</pre>
+            </li>
+          ))}
+        </ol>
+      </Section>
+      <Section title="Used by">
+        {!d.usedBy?.length ? <p className="muted">No job has trained on it.</p> : null}
+        <ul data-testid="dataset-used-by">
+          {d.usedBy?.map((job) => (
+            <li key={job.jobId}>
+              <a href={`#/fine-tuning/jobs/${job.jobId}`}>{job.name}</a> <StatusBadge status={job.status} />{' '}
+              <span className="muted">{job.createdAt.slice(0, 16)}</span>
+            </li>
+          ))}
+        </ul>
+      </Section>
       <Section title="Provider checks">
         <ul>
           {d.providerChecks.map((check) => (
@@ -117,5 +164,94 @@ export function DatasetDetail({ base, datasetId }: { base: string; datasetId: st
         </ul>
       </Section>
     </div>
+  );
+}
+
+function DatasetActions({
+  base,
+  dataset,
+  canManage,
+  onChange,
+}: {
+  base: string;
+  dataset: Dataset;
+  canManage: boolean;
+  onChange: () => void;
+}) {
+  const [name, setName] = useState(dataset.name);
+  const [provider, setProvider] = useState<(typeof EXPORT_PROVIDERS)[number]>('together');
+  const [confirming, setConfirming] = useState(false);
+  const rename = useAction(onChange);
+  const remove = useAction(() => {
+    window.location.hash = '#/fine-tuning';
+  });
+  const exporting = useAction(() => {});
+  const path = `${base}/datasets/${dataset.id}`;
+  return (
+    <Section title="Manage">
+      <div className="grid">
+        {canManage ? (
+          <form
+            className="row"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void rename.act(() => api('PUT', path, { name }));
+            }}
+          >
+            <label>
+              Name
+              <input name="datasetName" value={name} onChange={(event) => setName(event.target.value)} />
+            </label>
+            <button type="submit" disabled={!name.trim() || name === dataset.name}>
+              Rename
+            </button>
+          </form>
+        ) : null}
+        <div className="row">
+          <label>
+            Export for
+            <select
+              value={provider}
+              onChange={(event) => setProvider(event.target.value as (typeof EXPORT_PROVIDERS)[number])}
+            >
+              {EXPORT_PROVIDERS.map((p) => (
+                <option key={p}>{p}</option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() =>
+              void exporting.act(() =>
+                download(`${path}/export?provider=${provider}`, `${dataset.name}-${provider}.jsonl`),
+              )
+            }
+          >
+            Export JSONL
+          </button>
+        </div>
+        {canManage ? (
+          <div className="row">
+            {confirming ? (
+              <>
+                <span>Delete “{dataset.name}” for good?</span>
+                <button type="button" onClick={() => void remove.act(() => api('DELETE', path))}>
+                  Yes, delete
+                </button>
+                <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                  Keep it
+                </button>
+              </>
+            ) : (
+              <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+                Delete dataset
+              </button>
+            )}
+          </div>
+        ) : null}
+      </div>
+      <ErrorNote error={rename.error ?? remove.error ?? exporting.error} />
+    </Section>
   );
 }

@@ -16,6 +16,7 @@ import {
   Section,
   SimulatedBadge,
   StatusBadge,
+  TableWrap,
   useAsync,
 } from '../components/ui.tsx';
 import { DatasetDetail, DatasetList } from './Datasets.tsx';
@@ -27,7 +28,14 @@ export function FineTuningPage({ workspace, route }: { workspace: Workspace; rou
   const base = `/api/ai/fine-tuning/${workspace.id}`;
   if (route[0] === 'new') return <JobWizard workspace={workspace} />;
   if (route[0] === 'jobs' && route[1]) return <JobPage base={base} jobId={route[1]} workspace={workspace} />;
-  if (route[0] === 'datasets' && route[1]) return <DatasetDetail base={base} datasetId={route[1]} />;
+  if (route[0] === 'datasets' && route[1])
+    return (
+      <DatasetDetail
+        base={base}
+        datasetId={route[1]}
+        canManage={workspace.role === 'admin' || workspace.role === 'owner'}
+      />
+    );
   return <Overview base={base} workspace={workspace} />;
 }
 
@@ -68,7 +76,7 @@ function Overview({ base, workspace }: { base: string; workspace: Workspace }) {
 
 function JobTable({ jobs }: { jobs: Job[] }) {
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table>
         <thead>
           <tr>
@@ -103,7 +111,7 @@ function JobTable({ jobs }: { jobs: Job[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -112,7 +120,7 @@ function ModelsComparison({ jobs }: { jobs: Job[] }) {
   if (finished.length === 0) return null;
   return (
     <Section title="Models comparison">
-      <div className="table-wrap">
+      <TableWrap>
         <table>
           <thead>
             <tr>
@@ -157,7 +165,7 @@ function ModelsComparison({ jobs }: { jobs: Job[] }) {
             })}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </Section>
   );
 }

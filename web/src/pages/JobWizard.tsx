@@ -435,6 +435,8 @@ function DatasetStep(props: {
   );
   const [type, setType] = useState(props.provider === 'local' ? 'classification' : 'instruction');
   const [limit, setLimit] = useState(500);
+  const [name, setName] = useState('');
+  const [target, setTarget] = useState<'lead-conversion' | 'deal-outcome'>('lead-conversion');
   const [where, setWhere] = useState('');
   const [jsonl, setJsonl] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -446,8 +448,10 @@ function DatasetStep(props: {
     try {
       const filters: Record<string, unknown> = { limit };
       if (where.trim()) filters.where = JSON.parse(where);
+      if (type === 'classification') filters.target = target;
       const dataset = await post<Dataset>(`${props.base}/datasets`, {
-        name: `${type} from workspace`,
+        name:
+          name.trim() || (type === 'classification' ? `${target} from workspace` : `${type} from workspace`),
         type,
         baseModel: props.model.id,
         trainingData: mode === 'upload' ? { source: 'upload', jsonl } : { source: 'workspace', filters },
@@ -510,6 +514,28 @@ function DatasetStep(props: {
               ))}
             </select>
           </label>
+          <label>
+            Dataset name
+            <input
+              name="dataset-name"
+              value={name}
+              placeholder={`${type} from workspace`}
+              onChange={(event) => setName(event.target.value)}
+            />
+          </label>
+          {mode === 'workspace' && type === 'classification' ? (
+            <label>
+              Predict
+              <select
+                name="target"
+                value={target}
+                onChange={(event) => setTarget(event.target.value as 'lead-conversion' | 'deal-outcome')}
+              >
+                <option value="lead-conversion">whether a lead converts</option>
+                <option value="deal-outcome">whether a deal is won</option>
+              </select>
+            </label>
+          ) : null}
           {mode === 'workspace' ? (
             <>
               <label>

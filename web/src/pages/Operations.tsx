@@ -1,55 +1,58 @@
-// Operations: the cache hit rate over time (sampled while the page is open), error rates and recent errors,
-// latency percentiles per route, queue depth and indexing lag, and the index per entity type.
+// Operations: hit rate, error rate, latency and queue depth over the last 24 hours (from samples every
+// instance stores, so the history does not depend on this page being open), the cache now, error rates and
+// recent errors, latency percentiles per route, queue depth and indexing lag, and the index per entity type.
 
 import { useEffect, useMemo, useState } from 'react';
 import { get } from '../api/client.ts';
-import type { ErrorReport, IndexStats, Overview, Workspace } from '../api/types.ts';
+import type { ErrorReport, IndexStats, OperationsHistory, Overview, Workspace } from '../api/types.ts';
 import { LineChart } from '../components/Chart.tsx';
-import { Badge, ErrorNote, formatNumber, Loading, Section, useAsync } from '../components/ui.tsx';
+import { Badge, ErrorNote, formatNumber, Loading, Section, TableWrap, useAsync } from '../components/ui.tsx';
 
-const SAMPLE_MS = 5000;
-const MAX_SAMPLES = 120;
+const REFRESH_MS = 5000;
+const HISTORY_REFRESH_MS = 60_000;
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
-export function OperationsPage({ workspace }: { workspace: Workspace }) {
-  const [samples, setSamples] = useState<{ t: number; hitRate: number; overview: Overview }[]>([]);
+/** Reloads `load` every `everyMs` while the page is open; keeps the last good value through a failed load. */
+function usePolled<T>(load: () => Promise<T>, everyMs: number, key: string) {
+  const [value, setValue] = useState<T | undefined>();
   const [error, setError] = useState<unknown>(null);
-  const errors = useAsync(() => get<ErrorReport>(`/api/monitoring/${workspace.id}/errors`), [workspace.id]);
-  const index = useAsync(() => get<IndexStats>(`/api/vector/${workspace.id}/stats`), [workspace.id]);
-  const started = useMemo(() => Date.now(), []);
-
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` names what the loader reads
   useEffect(() => {
     let stopped = false;
-    const sample = () =>
-      get<Overview>(`/api/monitoring/${workspace.id}/overview`).then(
-        (overview) => {
+    const poll = () =>
+      load().then(
+        (loaded) => {
           if (stopped) return;
           setError(null);
-          setSamples((previous) =>
-            [
-              ...previous,
-              { t: (Date.now() - started) / 1000, hitRate: overview.cache.hitRate * 100, overview },
-            ].slice(-MAX_SAMPLES),
-          );
+          setValue(loaded);
         },
         (failure) => !stopped && setError(failure),
       );
-    void sample();
-    const timer = setInterval(sample, SAMPLE_MS);
+    void poll();
+    const timer = setInterval(poll, everyMs);
     return () => {
       stopped = true;
       clearInterval(timer);
     };
-  }, [workspace.id, started]);
+  }, [key, everyMs]);
+  return { value, error };
+}
 
-  const latest = samples.at(-1)?.overview;
-  const chart = useMemo(
-    () => ({
-      x: samples.map((s) => Math.round(s.t)),
-      series: [{ label: 'hit rate %', color: '#16a34a', values: samples.map((s) => s.hitRate) }],
-    }),
-    [samples],
+export function OperationsPage({ workspace }: { workspace: Workspace }) {
+  const errors = useAsync(() => get<ErrorReport>(`/api/monitoring/${workspace.id}/errors`), [workspace.id]);
+  const index = useAsync(() => get<IndexStats>(`/api/vector/${workspace.id}/stats`), [workspace.id]);
+  const overview = usePolled(
+    () => get<Overview>(`/api/monitoring/${workspace.id}/overview`),
+    REFRESH_MS,
+    workspace.id,
   );
+  const history = usePolled(
+    () => get<OperationsHistory>(`/api/monitoring/${workspace.id}/history?hours=24`),
+    HISTORY_REFRESH_MS,
+    workspace.id,
+  );
+  const latest = overview.value;
+  const error = overview.error ?? history.error;
 
   if (workspace.role !== 'owner' && workspace.role !== 'admin')
     return <p className="muted">Operations need the admin role in this workspace.</p>;
@@ -82,14 +85,9 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
             <dd>{latest.cache.breaker}</dd>
           </dl>
         ) : null}
-        <LineChart
-          x={chart.x}
-          series={chart.series}
-          xLabel="seconds on this page"
-          height={180}
-          label="Cache hit rate over time"
-        />
       </Section>
+
+      <HistoryCharts history={history.value} />
 
       <Section
         title="Errors"
@@ -116,7 +114,7 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
                 );
               })}
             </div>
-            <div className="table-wrap">
+            <TableWrap>
               <table>
                 <thead>
                   <tr>
@@ -143,7 +141,7 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           </>
         ) : (
           <Loading />
@@ -167,7 +165,7 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
               </div>
             ))}
           </div>
-          <div className="table-wrap">
+          <TableWrap>
             <table>
               <thead>
                 <tr>
@@ -190,7 +188,7 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </Section>
       ) : null}
 
@@ -204,7 +202,7 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
               {index.data.lastIndexedAt ? new Date(index.data.lastIndexedAt).toLocaleString() : 'never'}
               {index.data.needsReindex ? ' — needs a reindex (model changed)' : ''}
             </p>
-            <div className="table-wrap">
+            <TableWrap>
               <table data-testid="index-stats">
                 <thead>
                   <tr>
@@ -223,12 +221,61 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           </>
         ) : (
           <Loading />
         )}
       </Section>
     </div>
+  );
+}
+
+const HISTORY_SERIES = [
+  { key: 'hitRate', label: 'cache hit rate %', color: '#16a34a', scale: 100 },
+  { key: 'errorRate', label: 'error rate % (5xx)', color: '#dc2626', scale: 100 },
+  { key: 'p99Ms', label: 'latency p99 ms', color: '#2563eb', scale: 1 },
+  { key: 'queueDepth', label: 'jobs waiting', color: '#9333ea', scale: 1 },
+] as const;
+
+function HistoryCharts({ history }: { history: OperationsHistory | undefined }) {
+  const charts = useMemo(() => {
+    if (!history) return null;
+    const now = Date.now();
+    const x = history.points.map((p) => Number(((Date.parse(p.at) - now) / 3_600_000).toFixed(3)));
+    return HISTORY_SERIES.map((series) => ({
+      ...series,
+      x,
+      values: history.points.map((p) => {
+        const value = p[series.key];
+        return value === null ? null : Number((value * series.scale).toFixed(2));
+      }),
+    }));
+  }, [history]);
+  return (
+    <Section title="Last 24 hours">
+      {!charts ? <Loading what="Loading the history" /> : null}
+      {charts && history!.points.length === 0 ? (
+        <p className="muted">
+          No samples yet: every instance stores one each {Math.round(history!.sampleMs / 1000)} s.
+        </p>
+      ) : null}
+      {charts && history!.points.length > 0 ? (
+        <div className="chart-grid" data-testid="operations-history" data-points={history!.points.length}>
+          {charts.map((chart) => (
+            <figure key={chart.key}>
+              <figcaption>{chart.label}</figcaption>
+              <LineChart
+                x={chart.x}
+                series={[{ label: chart.label, color: chart.color, values: chart.values }]}
+                xLabel="hours ago"
+                height={140}
+                label={`${chart.label} over the last 24 hours`}
+              />
+            </figure>
+          ))}
+        </div>
+      ) : null}
+    </Section>
   );
 }

@@ -3,7 +3,8 @@
 import { useEffect, useState } from 'react';
 import { get, post } from '../api/client.ts';
 import type { ScoredPage, ScorerVersion, Workspace } from '../api/types.ts';
-import { Badge, ErrorNote, formatNumber, Loading, Section, useAsync } from '../components/ui.tsx';
+import { recordHref } from '../components/records.tsx';
+import { Badge, ErrorNote, formatNumber, Loading, Section, TableWrap, useAsync } from '../components/ui.tsx';
 
 const BAND_TONES = { hot: 'good', warm: 'warn', cold: 'neutral' } as const;
 const BANDS = ['', 'hot', 'warm', 'cold'] as const;
@@ -80,7 +81,7 @@ export function ScoresPage({ workspace }: { workspace: Workspace }) {
           </p>
         ) : null}
         {scores.data && scores.data.data.length > 0 ? (
-          <div className="table-wrap">
+          <TableWrap>
             <table>
               <thead>
                 <tr>
@@ -94,7 +95,11 @@ export function ScoresPage({ workspace }: { workspace: Workspace }) {
               <tbody>
                 {scores.data.data.map(({ record, score }) => (
                   <tr key={score.recordId}>
-                    <td>{String(record.name ?? score.recordId)}</td>
+                    <td>
+                      <a href={recordHref(score.entityType, score.recordId)}>
+                        {String(record.name ?? score.recordId)}
+                      </a>
+                    </td>
                     <td>
                       <Badge tone={BAND_TONES[score.band]}>
                         {score.score} · {score.band}
@@ -124,7 +129,7 @@ export function ScoresPage({ workspace }: { workspace: Workspace }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ) : null}
       </Section>
       <Section
@@ -143,7 +148,7 @@ export function ScoresPage({ workspace }: { workspace: Workspace }) {
           <p className="muted">No trained versions: too few decided records yet, so a stated prior scores.</p>
         ) : null}
         {versions.data && versions.data.data.length > 0 ? (
-          <div className="table-wrap">
+          <TableWrap>
             <table>
               <thead>
                 <tr>
@@ -189,7 +194,7 @@ export function ScoresPage({ workspace }: { workspace: Workspace }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ) : null}
       </Section>
     </div>

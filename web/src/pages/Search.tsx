@@ -1,19 +1,11 @@
 // Search: semantic or hybrid (with the vector/keyword weight as a slider), entity-type filters, results
-// with scores and links to the record, and "similar records" from any result.
+// with scores and links to the record's page, and "similar records" from any result.
 
 import { useState } from 'react';
 import { get, post } from '../api/client.ts';
 import type { SearchHit, Workspace } from '../api/types.ts';
+import { RECORD_TYPES, recordHref } from '../components/records.tsx';
 import { Badge, ErrorNote, Loading, Section } from '../components/ui.tsx';
-
-const TYPES = [
-  { name: 'contact', plural: 'contacts' },
-  { name: 'lead', plural: 'leads' },
-  { name: 'deal', plural: 'deals' },
-  { name: 'activity', plural: 'activities' },
-  { name: 'project', plural: 'projects' },
-  { name: 'document', plural: 'documents' },
-];
 
 export function SearchPage({ workspace }: { workspace: Workspace }) {
   const [query, setQuery] = useState('');
@@ -125,7 +117,7 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
           ) : null}
           <fieldset className="row">
             <legend>Entity types (none: all)</legend>
-            {TYPES.map((type) => (
+            {RECORD_TYPES.map((type) => (
               <label key={type.name} className="inline">
                 <input
                   type="checkbox"
@@ -161,18 +153,11 @@ export function SearchPage({ workspace }: { workspace: Workspace }) {
           ) : null}
           <ol className="results" data-testid="search-results">
             {results.hits.map((hit) => {
-              const plural = TYPES.find((t) => t.name === hit.entityType)?.plural ?? hit.entityType;
               return (
                 <li key={`${hit.entityType}:${hit.entityId}`}>
                   <div className="row">
                     <Badge tone="info">{hit.entityType}</Badge>
-                    <a
-                      href={`/api/workspaces/${workspace.id}/${plural}/${hit.entityId}`}
-                      target="_blank"
-                      rel="noreferrer"
-                    >
-                      {hit.title}
-                    </a>
+                    <a href={recordHref(hit.entityType, hit.entityId)}>{hit.title}</a>
                     <span
                       className="score"
                       title="calibrated probability that the record is relevant (similar records: cosine similarity)"

@@ -4,7 +4,15 @@
 import { useState } from 'react';
 import { api, post } from '../api/client.ts';
 import type { RegisteredTrainer, TrainerList, Workspace } from '../api/types.ts';
-import { ErrorNote, Loading, Section, StatusBadge, useAction, useAsync } from '../components/ui.tsx';
+import {
+  ErrorNote,
+  Loading,
+  Section,
+  StatusBadge,
+  TableWrap,
+  useAction,
+  useAsync,
+} from '../components/ui.tsx';
 
 export function TrainerSection({ base, workspace }: { base: string; workspace: Workspace }) {
   const trainers = useAsync(() => api<TrainerList>('GET', `${base}/trainers`), [base]);
@@ -30,7 +38,7 @@ export function TrainerSection({ base, workspace }: { base: string; workspace: W
       <ErrorNote error={trainers.error ?? error} />
       {list.length === 0 && trainers.data ? <p className="muted">No workers registered.</p> : null}
       {list.length > 0 ? (
-        <div className="table-wrap">
+        <TableWrap>
           <table aria-label="Training workers">
             <thead>
               <tr>
@@ -96,7 +104,7 @@ export function TrainerSection({ base, workspace }: { base: string; workspace: W
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : null}
       {canManage ? (
         <form
