@@ -263,6 +263,17 @@ function JobPage({ base, jobId, workspace }: { base: string; jobId: string; work
           </dd>
           <dt>Latest loss</dt>
           <dd>{formatNumber(last?.loss, 4)}</dd>
+          {typeof job.result?.valAccuracy === 'number' ? (
+            <>
+              <dt>Held-out accuracy</dt>
+              <dd data-testid="job-accuracy">
+                {formatNumber(job.result.valAccuracy * 100, 1)}% against a{' '}
+                {formatNumber(Number(job.result.majorityBaseline ?? 0) * 100, 1)}% baseline (always the
+                commonest label), on {formatNumber(Number(job.result.validationExamples ?? 0))} validation
+                examples
+              </dd>
+            </>
+          ) : null}
           {last?.tokensPerSec ? (
             <>
               <dt>Throughput</dt>
