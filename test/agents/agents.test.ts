@@ -354,6 +354,16 @@ describe('scores on the records', () => {
     // The stored factors are the agent's, three each way.
     const answered = answer.body.factors.map((factor: { text: string }) => factor.text);
     for (const factor of top.score.factors) assert.ok(answered.includes(factor.text), factor.text);
+    // A list page asks for its rows' scores in one request; a record without a score is simply absent.
+    const wanted = [page.data[3].record.id, page.data[1].record.id, 'no-such-lead'];
+    const some = await tenant.api.get(scoresUrl(`scores/leads?ids=${wanted.join(',')}`));
+    assert.equal(some.status, 200, JSON.stringify(some.body));
+    assert.deepEqual(
+      some.body.data.map((item: { record: { id: string } }) => item.record.id).sort(),
+      wanted.slice(0, 2).sort(),
+    );
+    const tooMany = Array.from({ length: 101 }, (_, i) => `l${i}`).join(',');
+    assert.equal((await tenant.api.get(scoresUrl(`scores/leads?ids=${tooMany}`))).status, 400);
     const hot = await tenant.api.get(scoresUrl('scores/leads?band=cold&order=asc&limit=5'));
     assert.ok(hot.body.data.every((item: { score: { band: string } }) => item.score.band === 'cold'));
     const versions = await tenant.api.get(scoresUrl('scoring-models'));

@@ -261,6 +261,9 @@ describe('admin panel in Chromium', { skip }, () => {
     await pick(/^Record/);
     await runAndShoot('summary');
     await agent.selectOption('decision');
+    // Refused input names the field that was wrong.
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /question/);
     await page.getByLabel(/^Question/).fill('Which deal first?');
     const options = page.getByRole('group', { name: /^Options/ });
     await options.getByLabel(/^Name/).nth(0).fill('Expand Acme');

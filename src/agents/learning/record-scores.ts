@@ -33,6 +33,8 @@ export interface ScoreListQuery {
   band?: Band;
   minScore?: number;
   maxScore?: number;
+  /** Only these records (a list page asking for its rows' scores in one request). */
+  ids?: string[];
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
@@ -174,6 +176,7 @@ export class RecordScores {
     if (query.band) select = select.where('band', '=', query.band);
     if (query.minScore !== undefined) select = select.where('score', '>=', query.minScore);
     if (query.maxScore !== undefined) select = select.where('score', '<=', query.maxScore);
+    if (query.ids) select = select.where('recordId', 'in', query.ids.length ? query.ids : ['']);
     const rows = await select
       .orderBy('score', query.order)
       .orderBy('recordId')

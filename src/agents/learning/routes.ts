@@ -56,6 +56,13 @@ export function registerScoreRoutes(app: FastifyInstance, models: ScoringModels,
             band: z.enum(['hot', 'warm', 'cold']).optional(),
             minScore: z.coerce.number().int().min(0).max(100).optional(),
             maxScore: z.coerce.number().int().min(0).max(100).optional(),
+            ids: z
+              .string()
+              .max(7000)
+              .transform((value) => value.split(',').filter(Boolean))
+              .pipe(z.array(recordIdSchema).max(100))
+              .optional()
+              .describe('comma-separated record ids: only their scores (a list page’s rows)'),
             order: z.enum(['asc', 'desc']).default('desc'),
             limit: z.coerce.number().int().min(1).max(500).default(50),
             offset: z.coerce.number().int().min(0).max(1_000_000).default(0),

@@ -16,6 +16,8 @@ export interface OnnxEmbedderOptions {
   /** `fp32` loads onnx/model.onnx, `q8` onnx/model_quantized.onnx; `auto` (default) fp32 when present. */
   dtype?: OnnxDtype | 'auto';
   batchSize?: number;
+  /** Threads onnxruntime uses inside one inference (its default: one per core). */
+  threads?: number;
 }
 
 /** How the model turns token vectors into one sentence vector, and how many tokens it reads. */
@@ -74,7 +76,12 @@ export async function createOnnxModel(options: OnnxEmbedderOptions): Promise<Emb
   env.allowLocalModels = true;
   // An absolute path is not a hub id, so transformers.js reads it as a directory (no global model root).
   const tokenizer = await AutoTokenizer.from_pretrained(directory);
-  const model = await AutoModel.from_pretrained(directory, { dtype });
+  const model = await AutoModel.from_pretrained(directory, {
+    dtype,
+    ...(options.threads
+      ? { session_options: { intraOpNumThreads: options.threads, interOpNumThreads: 1 } }
+      : {}),
+  });
   const batchSize = options.batchSize ?? 32;
 
   return {

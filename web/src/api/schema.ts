@@ -3227,6 +3227,8 @@ export interface operations {
         parameters: {
             query?: {
                 band?: "hot" | "warm" | "cold";
+                /** @description comma-separated record ids: only their scores (a list page’s rows) */
+                ids?: string;
                 limit?: number;
                 maxScore?: number;
                 minScore?: number;

@@ -108,6 +108,15 @@ export function Section({
   );
 }
 
+/** Loads a section again (what others changed since it loaded). */
+export function RefreshButton({ onClick }: { onClick: () => void }) {
+  return (
+    <button type="button" className="secondary" onClick={onClick}>
+      Refresh
+    </button>
+  );
+}
+
 /**
  * A table that may be wider than the screen: it scrolls sideways inside its box, and the box takes the
  * keyboard focus so that people without a mouse can scroll it too.

@@ -8,7 +8,16 @@ import { AgentAnswer } from '../components/AgentAnswer.tsx';
 import { useAnsweringModel } from '../components/models.tsx';
 import { RecordLink } from '../components/records.tsx';
 import { initialValue, type JsonSchema, SchemaForm } from '../components/SchemaForm.tsx';
-import { Badge, ErrorNote, Loading, Section, StatusBadge, TableWrap, useAsync } from '../components/ui.tsx';
+import {
+  Badge,
+  ErrorNote,
+  Loading,
+  RefreshButton,
+  Section,
+  StatusBadge,
+  TableWrap,
+  useAsync,
+} from '../components/ui.tsx';
 
 export function AgentsPage({ workspace, route }: { workspace: Workspace; route: string[] }) {
   const agents = useAsync(() => get<{ engine: string; agents: AgentInfo[] }>('/api/agents/agents/list'), []);
@@ -293,14 +302,7 @@ function History({ workspace, runs }: { workspace: Workspace; runs: number }) {
     [workspace.id, runs],
   );
   return (
-    <Section
-      title="Task history"
-      actions={
-        <button type="button" className="secondary" onClick={history.reload}>
-          Refresh
-        </button>
-      }
-    >
+    <Section title="Task history" actions={<RefreshButton onClick={history.reload} />}>
       {history.loading && !history.data ? <Loading /> : null}
       <ErrorNote error={history.error} />
       {history.data?.data.length === 0 ? <p className="muted">No runs yet.</p> : null}

@@ -8,6 +8,7 @@ import {
   Badge,
   ErrorNote,
   Loading,
+  RefreshButton,
   Section,
   StatusBadge,
   TableWrap,
@@ -170,14 +171,7 @@ export function AutomationsPage({ workspace }: { workspace: Workspace }) {
         ))}
       </Section>
 
-      <Section
-        title="Run log"
-        actions={
-          <button type="button" className="secondary" onClick={runs.reload}>
-            Refresh
-          </button>
-        }
-      >
+      <Section title="Run log" actions={<RefreshButton onClick={runs.reload} />}>
         <ErrorNote error={runs.error} />
         {runs.data && runs.data.runs.length === 0 ? <p className="muted">No runs yet.</p> : null}
         {runs.data && runs.data.runs.length > 0 ? (

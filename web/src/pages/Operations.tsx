@@ -6,7 +6,16 @@ import { useEffect, useMemo, useState } from 'react';
 import { get } from '../api/client.ts';
 import type { ErrorReport, IndexStats, OperationsHistory, Overview, Workspace } from '../api/types.ts';
 import { LineChart } from '../components/Chart.tsx';
-import { Badge, ErrorNote, formatNumber, Loading, Section, TableWrap, useAsync } from '../components/ui.tsx';
+import {
+  Badge,
+  ErrorNote,
+  formatNumber,
+  Loading,
+  RefreshButton,
+  Section,
+  TableWrap,
+  useAsync,
+} from '../components/ui.tsx';
 
 const REFRESH_MS = 5000;
 const HISTORY_REFRESH_MS = 60_000;
@@ -89,14 +98,7 @@ export function OperationsPage({ workspace }: { workspace: Workspace }) {
 
       <HistoryCharts history={history.value} />
 
-      <Section
-        title="Errors"
-        actions={
-          <button type="button" className="secondary" onClick={errors.reload}>
-            Refresh
-          </button>
-        }
-      >
+      <Section title="Errors" actions={<RefreshButton onClick={errors.reload} />}>
         <ErrorNote error={errors.error} />
         {errors.data ? (
           <>

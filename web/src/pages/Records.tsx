@@ -16,7 +16,16 @@ import {
   recordType,
 } from '../components/records.tsx';
 import { humanize } from '../components/SchemaForm.tsx';
-import { Badge, ErrorNote, formatNumber, Loading, Section, TableWrap, useAsync } from '../components/ui.tsx';
+import {
+  Badge,
+  ErrorNote,
+  formatNumber,
+  Loading,
+  RefreshButton,
+  Section,
+  TableWrap,
+  useAsync,
+} from '../components/ui.tsx';
 import { HistoryTable } from './Agents.tsx';
 
 type Score = ScoredRecord['score'];
@@ -95,18 +104,18 @@ function RecordList({ workspace, type }: { workspace: Workspace; type: RecordTyp
       const page = await get<{ data: RecordRow[]; nextCursor: string | null }>(
         `${recordPath(workspace.id, type.name)}?${params}`,
       );
-      const scores = type.scored
-        ? await Promise.all(
-            page.data.map((record) =>
-              get<Score>(
-                `/api/agents/${workspace.id}/scores/${type.plural}/${encodeURIComponent(record.id)}`,
-              ).catch(() => null),
-            ),
-          )
-        : [];
-      const loaded = page.data.map((record, index) => ({
+      // The rows' scores in one request (decided records have none).
+      const scores = new Map<string, Score>();
+      if (type.scored && page.data.length > 0) {
+        const ids = page.data.map((record) => encodeURIComponent(record.id)).join(',');
+        const scored = await get<ScoredPage>(
+          `/api/agents/${workspace.id}/scores/${type.plural}?limit=${PAGE_SIZE}&ids=${ids}`,
+        );
+        for (const { score } of scored.data) scores.set(score.recordId, score);
+      }
+      const loaded = page.data.map((record) => ({
         record,
-        score: type.scored ? scores[index] : undefined,
+        score: type.scored ? (scores.get(record.id) ?? null) : undefined,
       }));
       setRows((previous) => [...(cursor ? (previous ?? []) : []), ...loaded]);
       setNext(page.nextCursor);
@@ -453,9 +462,10 @@ function RecordAi({
   const score = useAsync(
     () =>
       type.scored
-        ? get<Score>(
-            `/api/agents/${workspace.id}/scores/${type.plural}/${encodeURIComponent(record.id)}`,
-          ).catch(() => null)
+        ? // Asked as a list of one: a decided record has no score, which is not an error.
+          get<ScoredPage>(
+            `/api/agents/${workspace.id}/scores/${type.plural}?limit=1&ids=${encodeURIComponent(record.id)}`,
+          ).then((page) => page.data[0]?.score ?? null)
         : Promise.resolve(null),
     [workspace.id, type.plural, record.id],
   );
@@ -575,14 +585,7 @@ function RunsAbout({ workspace, type, id }: { workspace: Workspace; type: Record
     [workspace.id, type.name, id],
   );
   return (
-    <Section
-      title="Agent runs about it"
-      actions={
-        <button type="button" className="secondary" onClick={runs.reload}>
-          Refresh
-        </button>
-      }
-    >
+    <Section title="Agent runs about it" actions={<RefreshButton onClick={runs.reload} />}>
       <ErrorNote error={runs.error} />
       {runs.loading && !runs.data ? <Loading /> : null}
       {runs.data?.data.length === 0 ? <p className="muted">No agent has looked at this record yet.</p> : null}
