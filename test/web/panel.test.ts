@@ -387,7 +387,10 @@ describe('admin panel in Chromium', { skip }, () => {
     await shot('models-after-undeploy');
     // A local classifier's job page states its held-out accuracy against the baseline.
     await models.getByRole('link').first().click();
-    assert.match((await page.getByTestId('job-accuracy').textContent()) ?? '', /% against a [\d.]+% baseline/);
+    assert.match(
+      (await page.getByTestId('job-accuracy').textContent()) ?? '',
+      /% against a [\d.]+% baseline/,
+    );
   });
 
   test('a dataset page shows examples and the jobs that used it, and renames it', async () => {
