@@ -26,6 +26,7 @@ describe(`persistence on ${testEngine}`, () => {
         '011_scoring_models',
         '012_trainers',
         '013_automations',
+        '014_panel_support',
       ]);
       const second = await migrateToLatest(database);
       assert.deepEqual(second.applied, []);
