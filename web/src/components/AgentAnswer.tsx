@@ -49,7 +49,8 @@ function Gauge({ label, value, max }: { label: string; value: number; max: numbe
   );
 }
 
-function Factors({ factors }: { factors: Factor[] }) {
+/** What raised and what lowered a score, one per line, with the evidence behind each when there is some. */
+export function FactorList({ factors }: { factors: Factor[] }) {
   return (
     <ul className="factors">
       {factors.map((factor) => (
@@ -137,7 +138,7 @@ function Findings({ answer, workspaceId, depth }: { answer: Answer; workspaceId:
       blocks.push(
         <div key={name}>
           <h4>{label}</h4>
-          <Factors factors={value} />
+          <FactorList factors={value} />
         </div>,
       );
     } else if (Array.isArray(value)) {

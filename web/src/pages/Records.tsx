@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import { get, post } from '../api/client.ts';
 import type { AgentRun, ScoredPage, ScoredRecord, SearchHit, Workspace } from '../api/types.ts';
-import { AgentAnswer } from '../components/AgentAnswer.tsx';
+import { AgentAnswer, FactorList } from '../components/AgentAnswer.tsx';
 import {
   RECORD_TYPES,
   RecordLink,
@@ -527,13 +527,7 @@ function RecordAi({
                 Probability {(s.probability * 100).toFixed(0)}%, {s.confidence} confidence, by{' '}
                 {s.modelVersion ? `scorer v${s.modelVersion}` : 'the prior'} on {s.scoredAt.slice(0, 16)}.
               </p>
-              <ul className="factors">
-                {s.factors.map((factor) => (
-                  <li key={factor.text} className={factor.direction}>
-                    {factor.direction === 'raises' ? '▲' : '▼'} {factor.text}
-                  </li>
-                ))}
-              </ul>
+              <FactorList factors={s.factors} />
             </>
           ) : null}
         </div>

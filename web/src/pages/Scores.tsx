@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { get, post } from '../api/client.ts';
 import type { ScoredPage, ScorerVersion, Workspace } from '../api/types.ts';
+import { FactorList } from '../components/AgentAnswer.tsx';
 import { recordHref } from '../components/records.tsx';
 import { Badge, ErrorNote, formatNumber, Loading, Section, TableWrap, useAsync } from '../components/ui.tsx';
 
@@ -114,13 +115,7 @@ export function ScoresPage({ workspace }: { workspace: Workspace }) {
                             : 'No factor moved this score much'}
                         </span>
                       ) : null}
-                      <ul className="factors">
-                        {score.factors.map((factor) => (
-                          <li key={factor.text} className={factor.direction}>
-                            {factor.direction === 'raises' ? '▲' : '▼'} {factor.text}
-                          </li>
-                        ))}
-                      </ul>
+                      <FactorList factors={score.factors} />
                     </td>
                     <td className="muted">
                       {score.modelVersion ? `v${score.modelVersion}` : 'prior'}, {score.scoredAt.slice(0, 16)}
