@@ -39,7 +39,8 @@ export class IdentityService {
 
   /**
    * Every request asks this, so grants are cached (30 s, dropped when a token is revoked or a membership
-   * changes). With Redis they live only there, so a revocation holds on every instance as soon as it returns. Unknown tokens are not cached: a guess costs a query, and is rate limited.
+   * changes). With Redis they live only there, so a revocation holds on every instance as soon as it
+   * returns. Unknown tokens are not cached: a guess costs a query, and is rate limited.
    */
   async authorize(
     token: string,

@@ -134,7 +134,8 @@ export class TieredCache {
     return this.getRemote(key);
   }
 
-  private async getRemote<T>(key: string): Promise<T | undefined> {
+  /** Reads Redis; a hit refills L1 unless `keepLocal` is false (shared-only keys). */
+  private async getRemote<T>(key: string, keepLocal = true): Promise<T | undefined> {
     if (this.l2) {
       const generation = this.generation;
       const l2 = this.l2;
@@ -143,7 +144,7 @@ export class TieredCache {
         const value = JSON.parse(json) as T;
         // An L2 hit refills L1, unless the key was invalidated meanwhile. L1 copies of L2 values live at most
         // the short preset, so a lost bus message costs at most that long.
-        if (generation === this.generation)
+        if (keepLocal && generation === this.generation)
           this.storeLocally(key, value, json.length, ttlMilliseconds('short'));
         this.counters.hits += 1;
         return value;
@@ -186,17 +187,19 @@ export class TieredCache {
     return results;
   }
 
-  async set(key: string, value: unknown, ttl: Ttl): Promise<void> {
+  async set(key: string, value: unknown, ttl: Ttl, options: { sharedOnly?: boolean } = {}): Promise<void> {
     const json = JSON.stringify(value);
     const ttlMs = ttlMilliseconds(ttl);
     this.counters.sets += 1;
-    this.storeLocally(key, value, json.length, ttlMs);
+    // A shared-only value is in no instance's L1, so there is nothing to tell the others either.
+    const shared = this.isSharedOnly(options);
+    if (!shared) this.storeLocally(key, value, json.length, ttlMs);
     if (this.l2) {
       // Issued together on one connection: Redis applies the SET before it publishes, and the caller waits
       // one deadline at most. Other instances may hold an older value in L1.
       const [stored] = await Promise.all([
         this.l2.set(key, json, ttlMs),
-        this.bus?.send({ op: 'keys', keys: [key] }),
+        shared ? undefined : this.bus?.send({ op: 'keys', keys: [key] }),
       ]);
       if (!stored) this.counters.errors += 1;
     }
@@ -234,8 +237,7 @@ export class TieredCache {
    * this process share one load; with distributedLockMs, callers across processes do too.
    */
   async getOrSet<T>(key: string, load: () => Promise<T>, options: GetOrSetOptions): Promise<T> {
-    if (options.sharedOnly && this.l2) return this.loadShared(key, load, options.ttl);
-    const local = this.l1.get(key);
+    const local = this.isSharedOnly(options) ? undefined : this.l1.get(key);
     if (local !== undefined) {
       this.counters.hits += 1;
       this.counters.l1Hits += 1;
@@ -312,42 +314,23 @@ export class TieredCache {
   }
 
   private async loadThrough<T>(key: string, load: () => Promise<T>, options: GetOrSetOptions): Promise<T> {
-    const cached = await this.get<T>(key);
+    const cached = this.isSharedOnly(options) ? await this.getRemote<T>(key, false) : await this.get<T>(key);
     if (cached !== undefined) return cached;
     const generation = this.generation;
     const value =
       options.distributedLockMs && this.l2
         ? await this.loadUnderLock(key, load, options.distributedLockMs)
         : await load();
-    // L1 is filled now; the L2 write and bus message go on in the background so that a caller waits on Redis
-    // for one deadline at most (the read above), never two.
+    // L1 is filled at once (unless shared-only); the L2 write and bus message go on in the background so that
+    // a caller waits on Redis for one deadline at most (the read above), never two.
     if (value !== undefined && generation === this.generation)
-      this.inBackground(this.set(key, value, options.ttl));
+      this.inBackground(this.set(key, value, options.ttl, { sharedOnly: options.sharedOnly }));
     return value;
   }
 
-  private async loadShared<T>(key: string, load: () => Promise<T>, ttl: Ttl): Promise<T> {
-    const l2 = this.l2!;
-    const json = await traced('cache.l2.get', 'cache', () => l2.get(key));
-    if (typeof json === 'string') {
-      this.counters.hits += 1;
-      return JSON.parse(json) as T;
-    }
-    if (json === UNAVAILABLE) this.counters.errors += 1;
-    this.counters.misses += 1;
-    const generation = this.generation;
-    const value = await load();
-    // Not stored when an invalidation arrived during the load: the value may predate it.
-    if (value !== undefined && generation === this.generation) {
-      const serialised = JSON.stringify(value);
-      this.counters.sets += 1;
-      this.inBackground(
-        l2.set(key, serialised, ttlMilliseconds(ttl)).then((stored) => {
-          if (!stored) this.counters.errors += 1;
-        }),
-      );
-    }
-    return value;
+  /** Kept in Redis only: asked so, and there is a Redis. */
+  private isSharedOnly(options: { sharedOnly?: boolean }): boolean {
+    return options.sharedOnly === true && this.l2 !== undefined;
   }
 
   /** One loader across the cluster: the lock holder loads; the others wait for its value, then load themselves. */
