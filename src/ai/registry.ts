@@ -181,16 +181,16 @@ export class ModelRegistry {
       for (const slot of active.values()) {
         if (slot.modelId !== modelId && slot.previousModelId !== modelId) continue;
         const fallback = slot.modelId === modelId ? slot.previousModelId : slot.modelId;
-        const stillThere = fallback !== null && fallback !== modelId && list.some((r) => r.id === fallback);
-        const query = trx
-          .deleteFrom('aiActiveModels')
-          .where('workspaceId', '=', workspaceId)
-          .where('slot', '=', slot.slot);
-        if (!stillThere) await query.execute();
-        else
+        if (fallback !== null && list.some((r) => r.id === fallback))
           await trx
             .updateTable('aiActiveModels')
             .set({ modelId: fallback, previousModelId: null })
+            .where('workspaceId', '=', workspaceId)
+            .where('slot', '=', slot.slot)
+            .execute();
+        else
+          await trx
+            .deleteFrom('aiActiveModels')
             .where('workspaceId', '=', workspaceId)
             .where('slot', '=', slot.slot)
             .execute();
