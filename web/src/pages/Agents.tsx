@@ -19,6 +19,10 @@ import {
   useAsync,
 } from '../components/ui.tsx';
 
+/** The JSON Schema an agent publishes for its input (the agents list), for its generated form. */
+const inputSchemaOf = (agents: AgentInfo[], name: string) =>
+  (agents.find((a) => a.name === name)?.input ?? {}) as JsonSchema;
+
 export function AgentsPage({ workspace, route }: { workspace: Workspace; route: string[] }) {
   const agents = useAsync(() => get<{ engine: string; agents: AgentInfo[] }>('/api/agents/agents/list'), []);
   const [runs, setRuns] = useState(0);
@@ -46,7 +50,7 @@ function RunAgent({
   onRun: () => void;
 }) {
   const [agent, setAgent] = useState(agents[0]?.name ?? '');
-  const schemaOf = (name: string) => (agents.find((a) => a.name === name)?.input ?? {}) as JsonSchema;
+  const schemaOf = (name: string) => inputSchemaOf(agents, name);
   const [input, setInput] = useState(() => initialValue(schemaOf(agent)));
   const [answer, setAnswer] = useState<Record<string, unknown> | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -128,7 +132,7 @@ function WorkflowBuilder({
   agents: AgentInfo[];
   onRun: () => void;
 }) {
-  const schemaOf = (name: string) => (agents.find((a) => a.name === name)?.input ?? {}) as JsonSchema;
+  const schemaOf = (name: string) => inputSchemaOf(agents, name);
   const newStep = (index: number): Step => {
     const agent = agents[0]?.name ?? '';
     return { id: newStepId(), name: `step${index + 1}`, agent, input: initialValue(schemaOf(agent)) };

@@ -71,6 +71,20 @@ function cell(record: RecordRow, column: string): string {
   return String(value);
 }
 
+/**
+ * The current scores of some records, in one request; a record without one (decided, or not scored yet) is
+ * simply absent, which is not an error.
+ */
+async function scoresOf(workspaceId: string, type: RecordType, ids: string[]): Promise<Map<string, Score>> {
+  const scores = new Map<string, Score>();
+  if (ids.length === 0) return scores;
+  const page = await get<ScoredPage>(
+    `/api/agents/${workspaceId}/scores/${type.plural}?limit=${ids.length}&ids=${ids.map(encodeURIComponent).join(',')}`,
+  );
+  for (const { score } of page.data) scores.set(score.recordId, score);
+  return scores;
+}
+
 function RecordList({ workspace, type }: { workspace: Workspace; type: RecordType }) {
   const [query, setQuery] = useState('');
   const [submitted, setSubmitted] = useState('');
@@ -104,15 +118,13 @@ function RecordList({ workspace, type }: { workspace: Workspace; type: RecordTyp
       const page = await get<{ data: RecordRow[]; nextCursor: string | null }>(
         `${recordPath(workspace.id, type.name)}?${params}`,
       );
-      // The rows' scores in one request (decided records have none).
-      const scores = new Map<string, Score>();
-      if (type.scored && page.data.length > 0) {
-        const ids = page.data.map((record) => encodeURIComponent(record.id)).join(',');
-        const scored = await get<ScoredPage>(
-          `/api/agents/${workspace.id}/scores/${type.plural}?limit=${PAGE_SIZE}&ids=${ids}`,
-        );
-        for (const { score } of scored.data) scores.set(score.recordId, score);
-      }
+      const scores = type.scored
+        ? await scoresOf(
+            workspace.id,
+            type,
+            page.data.map((record) => record.id),
+          )
+        : new Map<string, Score>();
       const loaded = page.data.map((record) => ({
         record,
         score: type.scored ? (scores.get(record.id) ?? null) : undefined,
@@ -462,10 +474,7 @@ function RecordAi({
   const score = useAsync(
     () =>
       type.scored
-        ? // Asked as a list of one: a decided record has no score, which is not an error.
-          get<ScoredPage>(
-            `/api/agents/${workspace.id}/scores/${type.plural}?limit=1&ids=${encodeURIComponent(record.id)}`,
-          ).then((page) => page.data[0]?.score ?? null)
+        ? scoresOf(workspace.id, type, [record.id]).then((scores) => scores.get(record.id) ?? null)
         : Promise.resolve(null),
     [workspace.id, type.plural, record.id],
   );
