@@ -52,18 +52,8 @@ export interface Run {
   finishedAt: string | null;
 }
 
-export interface DeliveryLog {
-  id: string;
-  workspaceId: string;
-  runId: string;
-  url: string;
-  attempt: number;
-  status: string;
-  responseStatus: number | null;
-  error: string | null;
-  durationMs: number;
-  at: string;
-}
+/** One webhook delivery attempt, as stored (its row has no JSON column to read). */
+export type DeliveryLog = AutomationTables['automationDeliveries'];
 
 export class AutomationRepository {
   constructor(private readonly db: Kysely<AutomationTables>) {}
