@@ -356,6 +356,41 @@ describe('invalidation bus', () => {
 });
 
 describe('Redis failures', () => {
+  test('a blocked event loop does not mistake its own stall for a slow Redis', async () => {
+    const cache = await cacheWith({ timeoutMs: 50 });
+    const writer = await cacheWith({ namespace: cache.namespace });
+    await writer.set(`${cache.namespace}:remote`, 'in redis', 'short');
+    const reading = cache.get(`${cache.namespace}:remote`);
+    // The reply arrives while this process is busy for longer than the deadline.
+    const busyUntil = performance.now() + 150;
+    while (performance.now() < busyUntil) {}
+    assert.equal(await reading, 'in redis', 'the reply that arrived during the stall is used');
+    assert.equal(cache.stats().l2.timeouts, 0);
+  });
+
+  test('invalidations go through while the breaker is open: the others never keep a stale value', async () => {
+    const redis = await startPrivateRedis();
+    try {
+      const cache = await cacheWith({ redisUrl: redis.url, timeoutMs: 50 });
+      const other = await cacheWith({ redisUrl: redis.url, namespace: cache.namespace });
+      const key = `${cache.namespace}:deal`;
+      await cache.set(key, 'old', 'medium');
+      assert.equal(await other.get(key), 'old');
+      redis.pause();
+      for (let i = 0; i < 5; i++) await cache.get(`${cache.namespace}:miss${i}`);
+      redis.resume();
+      assert.equal(cache.stats().l2.breaker, 'open', 'reads timed out and opened the breaker');
+      const errorsBefore = cache.stats().errors;
+      await cache.delete(key);
+      assert.equal(cache.stats().errors, errorsBefore, 'the delete reached Redis');
+      const fresh = await cacheWith({ redisUrl: redis.url, namespace: cache.namespace });
+      assert.equal(await fresh.get(key), undefined, 'gone from Redis');
+      await until(async () => (await other.get(key)) === undefined);
+    } finally {
+      await redis.stop();
+    }
+  });
+
   test('Redis stopped mid-run: bounded latency, no caller errors, then recovery by itself', async () => {
     const redis = await startPrivateRedis();
     try {

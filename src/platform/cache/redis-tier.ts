@@ -7,6 +7,15 @@ import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 export const UNAVAILABLE = Symbol('redis unavailable');
 export type Unavailable = typeof UNAVAILABLE;
 
+/** How a call is bounded: reads get the request deadline; batches and invalidations the longer one. */
+interface CallKind {
+  bulk: boolean;
+  passesOpenBreaker: boolean;
+}
+const READ: CallKind = { bulk: false, passesOpenBreaker: false };
+const BULK: CallKind = { bulk: true, passesOpenBreaker: false };
+const INVALIDATION: CallKind = { bulk: true, passesOpenBreaker: true };
+
 export interface RedisTierOptions {
   url: string;
   timeoutMs: number;
@@ -28,7 +37,7 @@ export class RedisTier {
   private readonly breaker: CircuitBreaker;
   private readonly deadlines = new DeadlineSweeper();
   private readonly timeoutMs: number;
-  /** Batches (warming, pattern deletes) are background work: they get more time than a request's read. */
+  /** Batches (warming) and invalidations get more time than a request's read. */
   private readonly bulkTimeoutMs: number;
   private readonly log: Logger;
 
@@ -91,11 +100,14 @@ export class RedisTier {
     return values as (string | null)[];
   }
 
-  async set(key: string, json: string, ttlMs: number): Promise<boolean> {
-    return (
-      (await this.call((client) => client.set(key, json, { expiration: { type: 'PX', value: ttlMs } }))) !==
-      UNAVAILABLE
-    );
+  /**
+   * A write that replaces what other instances may read (`invalidates`) is tried even while the breaker is
+   * open and gets the longer deadline: dropping it would leave them a stale value. A cache fill is not.
+   */
+  async set(key: string, json: string, ttlMs: number, options: { invalidates: boolean }): Promise<boolean> {
+    const write = (client: RedisClientType) =>
+      client.set(key, json, { expiration: { type: 'PX', value: ttlMs } });
+    return (await this.call(write, options.invalidates ? INVALIDATION : undefined)) !== UNAVAILABLE;
   }
 
   /** Many writes in one round trip. */
@@ -107,7 +119,7 @@ export class RedisTier {
         pipeline.set(key, json, { expiration: { type: 'PX', value: ttlMs } });
       }
       return pipeline.execAsPipeline();
-    }, this.bulkTimeoutMs);
+    }, BULK);
     return result !== UNAVAILABLE;
   }
 
@@ -120,7 +132,7 @@ export class RedisTier {
 
   async delete(keys: readonly string[]): Promise<number | Unavailable> {
     if (keys.length === 0) return 0;
-    return this.call((client) => client.unlink([...keys]));
+    return this.call((client) => client.unlink([...keys]), INVALIDATION);
   }
 
   /**
@@ -133,12 +145,12 @@ export class RedisTier {
     do {
       const page = await this.call(
         (client) => client.scan(cursor, { MATCH: pattern, COUNT: batchSize }),
-        this.bulkTimeoutMs,
+        INVALIDATION,
       );
       if (page === UNAVAILABLE) return page;
       cursor = String(page.cursor);
       if (page.keys.length > 0) {
-        const removed = await this.call((client) => client.unlink(page.keys), this.bulkTimeoutMs);
+        const removed = await this.call((client) => client.unlink(page.keys), INVALIDATION);
         if (removed === UNAVAILABLE) return removed;
         deleted += removed;
       }
@@ -147,7 +159,7 @@ export class RedisTier {
   }
 
   async publish(channel: string, message: string): Promise<boolean> {
-    return (await this.call((client) => client.publish(channel, message))) !== UNAVAILABLE;
+    return (await this.call((client) => client.publish(channel, message), INVALIDATION)) !== UNAVAILABLE;
   }
 
   async ping(): Promise<void> {
@@ -158,12 +170,17 @@ export class RedisTier {
     if (this.client.isOpen) this.client.destroy();
   }
 
-  /** One bounded call: refused while the breaker is open, given up after the deadline. */
+  /**
+   * One bounded call: given up after the deadline, and refused while the breaker is open unless it is an
+   * invalidation (the breaker guards read latency; an invalidation dropped is a stale value elsewhere).
+   */
   private call<T>(
     command: (client: RedisClientType) => Promise<T>,
-    timeoutMs = this.timeoutMs,
+    kind: CallKind = READ,
   ): Promise<T | Unavailable> {
-    if (!this.client.isReady || !this.breaker.allows()) return Promise.resolve(UNAVAILABLE);
+    if (!this.client.isReady) return Promise.resolve(UNAVAILABLE);
+    if (!(kind.passesOpenBreaker || this.breaker.allows())) return Promise.resolve(UNAVAILABLE);
+    const timeoutMs = kind.bulk ? this.bulkTimeoutMs : this.timeoutMs;
     // One promise settled by whichever comes first, the reply or the deadline (cheaper than Promise.race
     // over a deadline promise: this is the L2 hot path). A reply after the deadline is dropped.
     return new Promise((resolve) => {
@@ -225,11 +242,15 @@ class DeadlineSweeper {
       return;
     }
     const now = performance.now();
-    for (const entry of this.pending) {
-      if (entry.at <= now) {
-        this.pending.delete(entry);
-        entry.expire();
+    const due = [...this.pending].filter((entry) => entry.at <= now);
+    if (due.length === 0) return;
+    // Timers run before the loop reads its sockets: after the event loop was blocked, replies that arrived
+    // meanwhile still sit unread. Expiring in setImmediate (after the poll) lets them settle their calls first,
+    // so a busy process does not mistake its own stall for a slow Redis and drop writes.
+    setImmediate(() => {
+      for (const entry of due) {
+        if (this.pending.delete(entry)) entry.expire();
       }
-    }
+    });
   }
 }

@@ -188,6 +188,19 @@ export class TieredCache {
   }
 
   async set(key: string, value: unknown, ttl: Ttl, options: { sharedOnly?: boolean } = {}): Promise<void> {
+    await this.write(key, value, ttl, { ...options, invalidates: true });
+  }
+
+  /**
+   * A set replaces what other instances may hold (`invalidates`); a cache-aside fill stores what the source
+   * said, and may be dropped when Redis is slow.
+   */
+  private async write(
+    key: string,
+    value: unknown,
+    ttl: Ttl,
+    options: { sharedOnly?: boolean; invalidates: boolean },
+  ): Promise<void> {
     const json = JSON.stringify(value);
     const ttlMs = ttlMilliseconds(ttl);
     this.counters.sets += 1;
@@ -198,7 +211,7 @@ export class TieredCache {
       // Issued together on one connection: Redis applies the SET before it publishes, and the caller waits
       // one deadline at most. Other instances may hold an older value in L1.
       const [stored] = await Promise.all([
-        this.l2.set(key, json, ttlMs),
+        this.l2.set(key, json, ttlMs, { invalidates: options.invalidates }),
         shared ? undefined : this.bus?.send({ op: 'keys', keys: [key] }),
       ]);
       if (!stored) this.counters.errors += 1;
@@ -324,7 +337,9 @@ export class TieredCache {
     // L1 is filled at once (unless shared-only); the L2 write and bus message go on in the background so that
     // a caller waits on Redis for one deadline at most (the read above), never two.
     if (value !== undefined && generation === this.generation)
-      this.inBackground(this.set(key, value, options.ttl, { sharedOnly: options.sharedOnly }));
+      this.inBackground(
+        this.write(key, value, options.ttl, { sharedOnly: options.sharedOnly, invalidates: false }),
+      );
     return value;
   }
 
