@@ -27,7 +27,6 @@ async function createRule(name: string, definition: Record<string, unknown>) {
   return created.body as { rule: { id: string }; webhookSecret: string };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: runs as the API returns them
 const runsOf = async (ruleId: string): Promise<any[]> =>
   (await tenant.api.get(runs(`?ruleId=${ruleId}`))).body.runs;
 const finished = (list: { status: string }[]) =>

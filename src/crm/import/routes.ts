@@ -100,7 +100,9 @@ async function* progressEvents(
   run((progress) => push({ event: 'progress', data: progress }))
     .then(
       (report) => push({ event: 'report', data: report }),
-      (error: unknown) =>
+      (error: unknown) => {
+        // The response is already streaming, so the error handler never sees this: log it here.
+        if (!(error instanceof AppError)) logFailure(error);
         push({
           event: 'error',
           data: {
@@ -112,7 +114,8 @@ async function* progressEvents(
                     message: 'the import failed; nothing after the last progress event was written',
                   },
           },
-        }),
+        });
+      },
     )
     .finally(() => {
       finished = true;
