@@ -36,7 +36,10 @@ export function createAgents(platform: Platform, crm: Crm, vector: Vector, regis
     retrainAfterMs: agentModel.retrainAfterMs,
     retrainOnNewOutcomes: 0.1,
     onError: (error) => platform.log.warn({ err: error }, 'a due retraining of the scorers was not queued'),
+    deployed: (workspaceId, kind) => registry.recordClassifier(workspaceId, kind),
   });
+  // A classifier deployed, activated or rolled back here: the records it scores are rescored.
+  registry.onChange((workspaceId) => models.servingChanged(workspaceId));
   const history = new AgentHistory(db);
   const scores = new RecordScores(db, crm.records, models, platform.queue, (error) =>
     platform.log.warn({ err: error }, 'changed records were not queued for rescoring'),

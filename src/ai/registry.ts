@@ -3,6 +3,7 @@
 // classifier per task) has one active model, chosen explicitly (a deploy activates what it deployed), with the
 // one before kept for a rollback. Registrations and choices are durable (ai_models, ai_active_models), so every
 // instance sees a change within CHECK_EVERY_MS; the models built from them are held in bounded caches.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
@@ -11,7 +12,13 @@ import { AppError } from '../platform/errors.ts';
 import { type ChatModel, type ChatModelSpec, createChatModel } from './chat/index.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { createLocalEmbedder } from './embedders/local.ts';
-import { loadTextClassifier, type TextClassifier } from './scoring/text-classifier.ts';
+import {
+  isRecordClassifier,
+  type OutcomeRecordType,
+  type RecordClassifierArtifact,
+  TASK_OF,
+} from './scoring/record-classifier.ts';
+import { type ClassifierArtifact, type TextClassifier, textClassifierOf } from './scoring/text-classifier.ts';
 import type { AiTables } from './tables.ts';
 
 /** A hosted chat model's endpoint as stored: the API key comes from configuration, by provider. */
@@ -61,6 +68,16 @@ export interface ActiveClassifier {
   classifier: TextClassifier;
 }
 
+export interface ActiveRecordClassifier {
+  registrationId: string;
+  name: string;
+  artifact: RecordClassifierArtifact;
+}
+
+type LoadedClassifier =
+  | { kind: 'text'; classifier: TextClassifier }
+  | { kind: 'records'; artifact: RecordClassifierArtifact };
+
 export interface ModelRegistryOptions {
   /** The search embedder, one vector space per instance (the index records which). */
   embedder: Embedder;
@@ -87,7 +104,8 @@ export class ModelRegistry {
     ttl: CHECK_EVERY_MS,
   });
   private readonly chatModels = new LRUCache<string, ChatModel>({ max: 200 });
-  private readonly classifiers = new LRUCache<string, TextClassifier>({ max: 200 });
+  private readonly classifiers = new LRUCache<string, LoadedClassifier>({ max: 200 });
+  private readonly changeListeners: ((workspaceId: string) => void)[] = [];
 
   constructor(
     private readonly db: Kysely<AiTables>,
@@ -129,7 +147,7 @@ export class ModelRegistry {
       const slot = slotOf(registration);
       if (slot) await this.setActive(trx, workspaceId, slot, registration.id);
     });
-    this.registrations.delete(workspaceId);
+    this.changed(workspaceId);
   }
 
   /** Every registered model of a workspace, newest first. */
@@ -154,7 +172,7 @@ export class ModelRegistry {
         'this classifier predicts no task the agents use, so it cannot serve',
       );
     await this.db.transaction().execute((trx) => this.setActive(trx, workspaceId, slot, modelId));
-    this.registrations.delete(workspaceId);
+    this.changed(workspaceId);
     return (await this.load(workspaceId)).active.get(slot)!;
   }
 
@@ -196,7 +214,20 @@ export class ModelRegistry {
             .execute();
       }
     });
+    this.changed(workspaceId);
+  }
+
+  /**
+   * Told when what serves a workspace changed through this instance (other instances read the change within
+   * CHECK_EVERY_MS): the scorers reload and rescore.
+   */
+  onChange(listener: (workspaceId: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(workspaceId: string): void {
     this.registrations.delete(workspaceId);
+    for (const listener of this.changeListeners) listener(workspaceId);
   }
 
   private async setActive(trx: Kysely<AiTables>, workspaceId: string, slot: string, modelId: string) {
@@ -265,24 +296,56 @@ export class ModelRegistry {
     return { registrationId: registration.id, chat };
   }
 
-  /** The active classifier for a task (e.g. `lead-conversion`), when its artifact loads. */
+  /** The active text classifier for a task (e.g. `lead-conversion`), when its artifact loads. */
   async classifier(workspaceId: string, task: string): Promise<ActiveClassifier | undefined> {
-    const registration = await this.activeRegistration(workspaceId, `classifier:${task}`);
-    if (registration?.kind !== 'classifier') return undefined;
-    const classifier = this.loadClassifier(registration.spec.artifact);
-    return classifier ? { registrationId: registration.id, name: registration.name, classifier } : undefined;
+    const active = await this.activeClassifier(workspaceId, task);
+    return active?.loaded.kind === 'text'
+      ? {
+          registrationId: active.registration.id,
+          name: active.registration.name,
+          classifier: active.loaded.classifier,
+        }
+      : undefined;
   }
 
-  private loadClassifier(artifact: string): TextClassifier | undefined {
+  /** The active record classifier for a record type's outcome: it scores those records instead of the learned scorer. */
+  async recordClassifier(
+    workspaceId: string,
+    type: OutcomeRecordType,
+  ): Promise<ActiveRecordClassifier | undefined> {
+    const active = await this.activeClassifier(workspaceId, TASK_OF[type]);
+    return active?.loaded.kind === 'records' && active.loaded.artifact.entityType === type
+      ? {
+          registrationId: active.registration.id,
+          name: active.registration.name,
+          artifact: active.loaded.artifact,
+        }
+      : undefined;
+  }
+
+  private async activeClassifier(workspaceId: string, task: string) {
+    const registration = await this.activeRegistration(workspaceId, `classifier:${task}`);
+    if (registration?.kind !== 'classifier') return undefined;
+    const loaded = this.loadClassifier(registration.spec.artifact);
+    return loaded ? { registration, loaded } : undefined;
+  }
+
+  private loadClassifier(artifact: string): LoadedClassifier | undefined {
     const cached = this.classifiers.get(artifact);
     if (cached) return cached;
     // Only files in the artifact directory load; a path recorded under another data directory (a restored
     // backup) is looked up there by name.
     const file = path.join(path.resolve(this.options.artifactDirectory), path.basename(artifact));
     try {
-      const classifier = loadTextClassifier(file, this.classifierEmbedder);
-      this.classifiers.set(artifact, classifier);
-      return classifier;
+      const content: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const loaded: LoadedClassifier = isRecordClassifier(content)
+        ? { kind: 'records', artifact: content }
+        : {
+            kind: 'text',
+            classifier: textClassifierOf(content as ClassifierArtifact, file, this.classifierEmbedder),
+          };
+      this.classifiers.set(artifact, loaded);
+      return loaded;
     } catch {
       // Deleted or from another embedder: the next registration (or none) serves.
       return undefined;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { readSnapshot, trainingSetOf } from '../agents/learning/workspace-data.ts';
 import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
 import { mountRoutes } from '../platform/http/mount.ts';
@@ -13,6 +14,7 @@ import { DatasetService } from './datasets/service.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { JobDeployer } from './jobs/deployer.ts';
 import { hostedTrainer } from './jobs/hosted-trainer.ts';
+import type { RecordTrainingData } from './jobs/record-trainer.ts';
 import { JobRepository } from './jobs/repository.ts';
 import { JobService } from './jobs/service.ts';
 import { localTrainer, simulatorTrainer, type Trainer } from './jobs/trainers.ts';
@@ -92,8 +94,16 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
         );
     },
   );
+  // The local classifier reads records the way the learned scorers do (one feature pipeline for both).
+  const readRecords: RecordTrainingData = async (workspaceId, type, ids) => {
+    const snapshot = await readSnapshot(crm.records, workspaceId);
+    return {
+      train: trainingSetOf(type, snapshot, new Set(ids.train)),
+      validation: trainingSetOf(type, snapshot, new Set(ids.validation)),
+    };
+  };
   const trainers: Partial<Record<ProviderName, Trainer>> = {
-    local: localTrainer(),
+    local: localTrainer(readRecords),
     simulator: simulatorTrainer(config.simulatorStepMs),
   };
   for (const provider of Object.values(hosted.providers))

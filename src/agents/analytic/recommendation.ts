@@ -147,7 +147,7 @@ export const recommendationAgent = defineAgent({
           openPipeline: formatMoney(openDeals.reduce((sum, item) => sum + Number(item.deal.amount ?? 0), 0)),
           expectedRevenue: formatMoney(closingSoon.reduce((sum, item) => sum + item.expected, 0)),
           expectedWins: Number(closingSoon.reduce((sum, item) => sum + item.p, 0).toFixed(1)),
-          basis: `${closingSoon.length} open deals expected to close within ${horizon} days, weighted by the ${models.deal.info.basis === 'prior' ? 'prior' : 'workspace-trained'} win model`,
+          basis: `${closingSoon.length} open deals expected to close within ${horizon} days, weighted by the ${models.deal.info.basis === 'prior' ? 'prior' : models.deal.info.basis === 'fine-tuned model' ? 'fine-tuned' : 'workspace-trained'} win model`,
         },
       },
       evidence: [...evidence, ...evidenceOf(records)],

@@ -15,12 +15,14 @@ const scoreFactorSchema = z.object({
 });
 
 const scoringModelSchema = z.object({
-  basis: z.enum(['workspace history', 'prior']),
+  basis: z.enum(['workspace history', 'fine-tuned model', 'prior']),
   version: z.number().int(),
   trainedAt: z.string(),
   positives: z.number().int(),
   negatives: z.number().int(),
   auc: z.number().nullable(),
+  /** The fine-tuning job whose deployed classifier produced the score (basis "fine-tuned model"). */
+  deployed: z.object({ id: z.string(), name: z.string() }).optional(),
 });
 
 /** The score fields of an agent's output schema. */
@@ -42,11 +44,15 @@ export function modelSummary(result: ScoreResult): z.infer<typeof scoringModelSc
     positives: model.quality?.positives ?? 0,
     negatives: model.quality?.negatives ?? 0,
     auc: model.quality?.auc ?? null,
+    ...(model.deployed ? { deployed: model.deployed } : {}),
   };
 }
 
 export function scoredByOf(result: ScoreResult, noun: string): string {
-  return result.model.basis === 'prior'
-    ? `Prior from common sales practice (too few decided ${noun} to train on)`
-    : `Workspace ${noun} model v${result.model.version}, trained ${result.model.trainedAt.slice(0, 10)}`;
+  const { model } = result;
+  if (model.basis === 'prior')
+    return `Prior from common sales practice (too few decided ${noun} to train on)`;
+  if (model.deployed)
+    return `Fine-tuned model ${model.deployed.name} (deployed; same features as the workspace ${noun} model), trained ${model.trainedAt.slice(0, 10)}`;
+  return `Workspace ${noun} model v${model.version}, trained ${model.trainedAt.slice(0, 10)}`;
 }

@@ -28,8 +28,11 @@ export interface ExplainedFactor {
 
 export interface ModelInfo {
   kind: ScoredEntityType;
-  basis: 'workspace history' | 'prior';
+  /** Trained here on the workspace's decided records, a deployed fine-tuned classifier, or the stated prior. */
+  basis: 'workspace history' | 'fine-tuned model' | 'prior';
+  /** The learned scorer's version; 0 for a fine-tuned model (named in `deployed`). */
   version: number;
+  deployed?: { id: string; name: string };
   trainedAt: string;
   quality: ScorerQuality | null;
 }
@@ -81,9 +84,13 @@ export class TrainedScorer implements RecordScorer {
     readonly artifact: ScorerArtifact,
     version: number,
     trainedAt: string,
+    /** The fine-tuning job's model, when a deployed classifier is what scores. */
+    deployed?: { id: string; name: string },
   ) {
     this.scorer = TabularScorer.fromArtifact(artifact);
-    this.info = { kind, basis: 'workspace history', version, trainedAt, quality: artifact.quality };
+    this.info = deployed
+      ? { kind, basis: 'fine-tuned model', version: 0, deployed, trainedAt, quality: artifact.quality }
+      : { kind, basis: 'workspace history', version, trainedAt, quality: artifact.quality };
   }
 
   probability(record: RecordRow, snapshot: RecordContext, asOfMs: number): number {

@@ -3,6 +3,8 @@
 // retrained in the background (job queue "scoring") on a schedule and when enough new outcomes arrive. A
 // workspace's first model is trained on first use; with too little history a stated prior stands in.
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { ActiveRecordClassifier } from '../../ai/registry.ts';
 import { MIN_ROWS_PER_CLASS, TabularScorer } from '../../ai/scoring/tabular-scorer.ts';
 import { entityTypes, type RecordRow } from '../../crm/records/entity-types.ts';
 import type { ScoredEntityType } from '../../crm/records/features.ts';
@@ -42,12 +44,15 @@ export interface ScoringOptions {
   retrainOnNewOutcomes: number;
   /** Told when a due retraining could not be queued. */
   onError?: (error: unknown) => void;
+  /** The workspace's deployed record classifier for a type, which scores instead of the learned scorer. */
+  deployed?: (workspaceId: string, kind: ScoredEntityType) => Promise<ActiveRecordClassifier | undefined>;
 }
 
 export class ScoringModels {
   readonly store: ScorerStore;
   private readonly loaded = new Map<string, { models: Promise<WorkspaceModels>; at: number }>();
   private readonly listeners: ((workspaceId: string) => void)[] = [];
+  private readonly deployedScorers = new LRUCache<string, RecordScorer>({ max: 200 });
 
   constructor(
     private readonly records: RecordsService,
@@ -97,13 +102,47 @@ export class ScoringModels {
     return () => clearInterval(timer);
   }
 
-  /** Told after a retraining on this instance changed what serves (rescoring listens). */
+  /** Told after a retraining or a deployment on this instance changed what serves (rescoring listens). */
   onRetrained(listener: (workspaceId: string) => void): void {
     this.listeners.push(listener);
   }
 
-  /** The workspace's serving scorers and the snapshot they read; loaded once per interval and shared. */
-  forWorkspace(workspaceId: string): Promise<WorkspaceModels> {
+  /**
+   * The workspace's serving scorers and the snapshot they read: a deployed fine-tuned classifier of a type
+   * where one is active (one score, one feature pipeline), else the learned scorer.
+   */
+  async forWorkspace(workspaceId: string): Promise<WorkspaceModels> {
+    const learned = await this.learned(workspaceId);
+    if (!this.options.deployed) return learned;
+    const [lead, deal] = await Promise.all(KINDS.map((kind) => this.deployedScorer(workspaceId, kind)));
+    return lead || deal ? { ...learned, lead: lead ?? learned.lead, deal: deal ?? learned.deal } : learned;
+  }
+
+  /** Tells the listeners that what scores a workspace changed elsewhere (a classifier deployed or rolled back). */
+  servingChanged(workspaceId: string): void {
+    for (const listener of this.listeners) listener(workspaceId);
+  }
+
+  private async deployedScorer(
+    workspaceId: string,
+    kind: ScoredEntityType,
+  ): Promise<RecordScorer | undefined> {
+    const active = await this.options.deployed!(workspaceId, kind);
+    if (!active) return undefined;
+    let scorer = this.deployedScorers.get(active.registrationId);
+    if (!scorer) {
+      const { scorer: artifact, trainedAt } = active.artifact;
+      scorer = new TrainedScorer(kind, artifact, 0, trainedAt, {
+        id: active.registrationId,
+        name: active.name,
+      });
+      this.deployedScorers.set(active.registrationId, scorer);
+    }
+    return scorer;
+  }
+
+  /** The learned scorers and the snapshot they read; loaded once per interval and shared. */
+  private learned(workspaceId: string): Promise<WorkspaceModels> {
     const current = this.loaded.get(workspaceId);
     if (current && Date.now() - current.at < this.options.retrainAfterMs) return current.models;
     const models = this.load(workspaceId);

@@ -83,12 +83,17 @@ export function featureRowOf(
   return dealFeatureRow(record, { trail, contact }, asOfMs);
 }
 
-/** Decided records as labelled rows, with the columns their values say they are. */
-export function trainingSetOf(type: ScoredEntityType, snapshot: WorkspaceSnapshot): TrainingSet {
+/** Decided records (all, or those in `only`) as labelled rows, with the columns their values say they are. */
+export function trainingSetOf(
+  type: ScoredEntityType,
+  snapshot: WorkspaceSnapshot,
+  only?: ReadonlySet<string>,
+): TrainingSet {
   const rows: FeatureRow[] = [];
   const labels: number[] = [];
   const asOf: number[] = [];
   for (const record of type === 'lead' ? snapshot.leads : snapshot.deals) {
+    if (only && !only.has(record.id)) continue;
     const outcome = outcomeOf(type, record);
     if (outcome === undefined) continue;
     const at = asOfTime(type, record, snapshot.takenAtMs);

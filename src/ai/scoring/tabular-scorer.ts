@@ -85,6 +85,8 @@ export interface TrainOptions {
   /** Rounds without improvement on every fold before the search for the best round stops. */
   patience?: number;
   seed?: number;
+  /** Told after each cross-validation fold (progress for a training job; it may throw to stop). */
+  onFold?: (progress: { fold: number; folds: number; heldOutLoss: number; rounds: number }) => Promise<void>;
 }
 
 export class TabularScorer {
@@ -154,6 +156,7 @@ export class TabularScorer {
         },
       );
       runs.push({ testIndex, testRows, model, losses });
+      await options.onFold?.({ fold: k + 1, folds, heldOutLoss: best, rounds: losses.length });
     }
     const commonRounds = Math.min(...runs.map((run) => run.losses.length));
     let bestRounds = 1;

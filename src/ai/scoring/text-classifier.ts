@@ -1,7 +1,6 @@
 // A softmax-regression text classifier over the local embedder's vectors: the artifact a local fine-tuning job
 // saves, and the same arithmetic to score a text with it. Training (finetune/jobs/trainers.ts) writes this
 // format; the model registry loads it for the agents.
-import fs from 'node:fs';
 import type { Embedder } from '../embedders/embedder.ts';
 
 export interface ClassifierArtifact {
@@ -39,8 +38,12 @@ export function standardise(vector: Float32Array, means: ArrayLike<number>, scal
   for (let d = 0; d < vector.length; d++) vector[d] = (vector[d]! - means[d]!) / scales[d]! / norm;
 }
 
-export function loadTextClassifier(file: string, embedder: Embedder): TextClassifier {
-  const artifact = JSON.parse(fs.readFileSync(file, 'utf8')) as ClassifierArtifact;
+/** The classifier a saved artifact describes (`file` names it in errors). */
+export function textClassifierOf(
+  artifact: ClassifierArtifact,
+  file: string,
+  embedder: Embedder,
+): TextClassifier {
   if (artifact.embedder !== embedder.model)
     throw new Error(`${file} was trained on ${artifact.embedder}, not ${embedder.model}`);
   return {

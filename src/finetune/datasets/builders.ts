@@ -45,7 +45,11 @@ function recipes(filters: WorkspaceFilters): Record<DatasetType, Recipe> {
             source: 'deal',
             build: (deal) =>
               deal.status === 'won' || deal.status === 'lost'
-                ? { text: dealProfile({ ...deal, stage: undefined }), label: String(deal.status) }
+                ? {
+                    text: dealProfile({ ...deal, stage: undefined }),
+                    label: String(deal.status),
+                    record: { type: 'deal', id: deal.id },
+                  }
                 : undefined,
           }
         : {
@@ -56,6 +60,7 @@ function recipes(filters: WorkspaceFilters): Record<DatasetType, Recipe> {
                 ? {
                     text: leadClassificationText(lead, related.activitiesOf('lead', lead.id).length),
                     label: String(lead.status),
+                    record: { type: 'lead', id: lead.id },
                   }
                 : undefined,
           },

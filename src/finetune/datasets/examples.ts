@@ -21,7 +21,17 @@ export const exampleSchemas = {
     .strict(),
   chat: z.object({ messages: z.array(message).min(1) }).strict(),
   completion: z.object({ prompt: z.string(), completion: z.string() }).strict(),
-  classification: z.object({ text: z.string(), label: z.string() }).strict(),
+  classification: z
+    .object({
+      text: z.string(),
+      label: z.string(),
+      /** The record the example was built from (workspace datasets): the local classifier reads its fields. */
+      record: z
+        .object({ type: z.enum(['lead', 'deal']), id: z.string() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
   qa: z.object({ question: z.string(), context: z.string().default(''), answer: z.string() }).strict(),
   summarization: z.object({ document: z.string(), summary: z.string() }).strict(),
 } as const;

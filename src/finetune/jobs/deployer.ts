@@ -1,7 +1,9 @@
 // Deployment of a finished job: a local classifier becomes a scoring model of the workspace; a hosted model
 // becomes the workspace's chat model for the agents (on Together through a dedicated endpoint); a simulated job
 // is recorded as deployed but serves nothing, and says so. What serves is registered in the model registry.
+
 import type { ModelRegistry } from '../../ai/registry.ts';
+import { TASK_OF } from '../../ai/scoring/record-classifier.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { ProviderName } from '../catalog.ts';
 import type { TrainingProvider } from '../providers/provider.ts';
@@ -82,8 +84,8 @@ export class JobDeployer {
       await this.registry.register(workspaceId, {
         id,
         kind: 'classifier',
-        // A classifier that learnt converted vs. unqualified leads scores leads for the agents.
-        task: labels.includes('converted') ? 'lead-conversion' : null,
+        // A classifier of lead conversions (or deal outcomes) scores leads (deals) for the agents.
+        task: labels.includes('converted') ? TASK_OF.lead : labels.includes('won') ? TASK_OF.deal : null,
         name: String(result.modelName ?? job.name),
         source: 'fine-tuning',
         spec: { artifact: result.artifact, labels },

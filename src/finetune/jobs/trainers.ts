@@ -1,7 +1,8 @@
-// What runs a job. `local` really trains: a softmax regression over the local embedder's vectors of each
-// example's text, by mini-batch gradient descent, with the training loss per step and the validation loss and
-// accuracy per epoch, saved as a JSON artifact. `simulator` stands in for a hosted GPU run in development:
-// a plausible loss curve at a steady pace, marked simulated everywhere.
+// What runs a job. `local` really trains: for datasets of the workspace's leads or deals, the learned scorers'
+// model over the records' fields (record-trainer.ts); otherwise a softmax regression over the local embedder's
+// vectors of each example's text, by mini-batch gradient descent, with the training loss per step and the
+// validation loss and accuracy per epoch, saved as a JSON artifact. `simulator` stands in for a hosted GPU run
+// in development: a plausible loss curve at a steady pace, marked simulated everywhere.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLocalEmbedder } from '../../ai/embedders/local.ts';
@@ -9,6 +10,7 @@ import { type ClassifierArtifact, softmax, standardise } from '../../ai/scoring/
 import type { AnyExample, DatasetType } from '../datasets/examples.ts';
 import type { ProviderRun } from '../providers/provider.ts';
 import type { Job, Metric } from './job.ts';
+import { type RecordTrainingData, recordTypeOf, trainRecordClassifier } from './record-trainer.ts';
 
 export interface TrainingContext {
   job: Job;
@@ -71,11 +73,17 @@ export function simulatorTrainer(stepMs: number, maxSteps = 200): Trainer {
 
 const WEIGHT_DECAY = 0.01;
 
-export function localTrainer(): Trainer {
+/**
+ * A dataset built from the workspace's leads or deals trains the learned scorers' model on those records
+ * (record-trainer.ts); any other classification dataset (uploaded text and labels) trains the text classifier.
+ */
+export function localTrainer(readRecords?: RecordTrainingData): Trainer {
   return {
     async run(context) {
       if (context.type !== 'classification')
         throw new Error('the local trainer learns classification datasets only');
+      const recordType = readRecords ? recordTypeOf(context.train) : undefined;
+      if (recordType && readRecords) return trainRecordClassifier(context, recordType, readRecords);
       const embedder = createLocalEmbedder();
       const read = (examples: AnyExample[]) => examples as { text: string; label: string }[];
       const train = read(context.train);

@@ -17,7 +17,8 @@ import {
 
 const SLOT_NAMES: Record<string, string> = {
   chat: 'Chat model (answers the agents)',
-  'classifier:lead-conversion': 'Lead-conversion classifier (scores leads for the agents)',
+  'classifier:lead-conversion': 'Lead-conversion classifier (scores leads: agents and record scores)',
+  'classifier:deal-outcome': 'Deal-outcome classifier (scores open deals: agents and record scores)',
 };
 const slotName = (slot: string) => SLOT_NAMES[slot] ?? slot;
 
