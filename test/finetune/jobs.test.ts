@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { seededWorkspaces, startTestApp, type Tenant, type TestApp } from '../support/app.ts';
 import { eventually } from '../support/eventually.ts';
-import { type JobBody, uploadCompletionDataset, waitForJob } from '../support/jobs.ts';
+import { type JobBody, trainLocalClassifier, uploadCompletionDataset, waitForJob } from '../support/jobs.ts';
 
 const FAST = { FINETUNE_POLL_MS: '20', FINETUNE_SIMULATOR_STEP_MS: '2' };
 let server: TestApp;
@@ -62,19 +62,7 @@ async function readEvents(path: string, lastEventId?: string) {
 
 describe('local training', () => {
   test('a classifier of the workspace’s leads trains the scorers’ own model on the dataset’s records; deployed, it scores the leads everywhere', async () => {
-    const created = await tenant.api.post(jobs(), {
-      name: 'Lead scorer',
-      baseModel: 'crm-classifier',
-      method: 'full',
-      provider: 'local',
-      datasetId: leadDataset,
-      hyperparameters: { epochs: 8, batchSize: 32, learningRate: 0.5 },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    assert.equal(created.body.status, 'queued');
-    assert.equal(created.body.simulated, false);
-    const job = await waitFor(tenant.api, created.body.id, (j) => ['succeeded', 'failed'].includes(j.status));
-    assert.equal(job.status, 'succeeded', job.error);
+    const job = await trainLocalClassifier(tenant.api, tenant.workspaceId, leadDataset, 'Lead scorer');
     // Held-out measures on the dataset's validation records, which the model never saw.
     assert.ok(job.result.validationExamples > 50, String(job.result.validationExamples));
     assert.ok(
@@ -144,17 +132,17 @@ describe('local training', () => {
       trainingData: { source: 'upload', jsonl: lines.join('\n') },
     });
     assert.equal(dataset.status, 201, JSON.stringify(dataset.body));
-    const created = await tenant.api.post(jobs(), {
-      name: 'Text classifier',
-      baseModel: 'crm-classifier',
-      method: 'full',
-      provider: 'local',
-      datasetId: dataset.body.id,
-      hyperparameters: { epochs: 4, batchSize: 16, learningRate: 0.5 },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const job = await waitFor(tenant.api, created.body.id, (j) => ['succeeded', 'failed'].includes(j.status));
-    assert.equal(job.status, 'succeeded', job.error);
+    const job = await trainLocalClassifier(
+      tenant.api,
+      tenant.workspaceId,
+      dataset.body.id,
+      'Text classifier',
+      {
+        epochs: 4,
+        batchSize: 16,
+        learningRate: 0.5,
+      },
+    );
     assert.ok(job.result.valAccuracy > job.result.majorityBaseline);
     assert.equal(
       job.metrics.filter((m: { accuracy: number | null }) => m.accuracy !== null).length,
@@ -171,18 +159,7 @@ describe('model management', () => {
   test('one active model per kind: a deploy activates, a rollback brings back the one before, an undeploy hands the slot back', async () => {
     const models = `/api/ai/fine-tuning/${tenant.workspaceId}/models`;
     const train = async (name: string) => {
-      const created = await tenant.api.post(jobs(), {
-        name,
-        baseModel: 'crm-classifier',
-        method: 'full',
-        provider: 'local',
-        datasetId: leadDataset,
-        hyperparameters: { epochs: 2, batchSize: 32, learningRate: 0.5 },
-      });
-      const job = await waitFor(tenant.api, created.body.id, (j) =>
-        ['succeeded', 'failed'].includes(j.status),
-      );
-      assert.equal(job.status, 'succeeded', job.error);
+      const job = await trainLocalClassifier(tenant.api, tenant.workspaceId, leadDataset, name);
       assert.equal((await tenant.api.post(jobs(`/${job.id}/deploy`))).status, 200, 'deployed');
       return job.id as string;
     };

@@ -40,3 +40,28 @@ export async function uploadCompletionDataset(
   if (created.status !== 201) throw new Error(`dataset upload refused: ${JSON.stringify(created.body)}`);
   return created.body.id as string;
 }
+
+/** Creates a local `crm-classifier` job on a dataset and waits for it to finish; throws unless it succeeded. */
+export async function trainLocalClassifier(
+  api: Tenant['api'],
+  workspaceId: string,
+  datasetId: string,
+  name: string,
+  hyperparameters = { epochs: 2, batchSize: 32, learningRate: 0.5 },
+): Promise<JobBody> {
+  const created = await api.post(`/api/ai/fine-tuning/${workspaceId}/jobs`, {
+    name,
+    baseModel: 'crm-classifier',
+    method: 'full',
+    provider: 'local',
+    datasetId,
+    hyperparameters,
+  });
+  if (created.status !== 201) throw new Error(`job refused: ${JSON.stringify(created.body)}`);
+  if (created.body.simulated !== false) throw new Error('a local job must not be simulated');
+  const job = await waitForJob(api, workspaceId, created.body.id, (j) =>
+    ['succeeded', 'failed'].includes(j.status),
+  );
+  if (job.status !== 'succeeded') throw new Error(`job ${job.id} ${job.status}: ${job.error}`);
+  return job;
+}

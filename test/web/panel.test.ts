@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebPanelIfMissing } from '../../src/platform/http/web-panel.ts';
 import { seededWorkspaces, type Tenant, type TestApp } from '../support/app.ts';
-import { waitForJob } from '../support/jobs.ts';
+import { trainLocalClassifier } from '../support/jobs.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts/panel');
@@ -344,19 +344,7 @@ describe('admin panel in Chromium', { skip }, () => {
     assert.equal(dataset.status, 201, JSON.stringify(dataset.body));
     const names = ['Scorer A', 'Scorer B'];
     for (const name of names) {
-      const job = await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/jobs`, {
-        name,
-        baseModel: 'crm-classifier',
-        method: 'full',
-        provider: 'local',
-        datasetId: dataset.body.id,
-        hyperparameters: { epochs: 2, batchSize: 32, learningRate: 0.5 },
-      });
-      assert.equal(job.status, 201, JSON.stringify(job.body));
-      const done = await waitForJob(tenant.api, tenant.workspaceId, job.body.id, (j) =>
-        ['succeeded', 'failed'].includes(j.status),
-      );
-      assert.equal(done.status, 'succeeded', done.error);
+      const done = await trainLocalClassifier(tenant.api, tenant.workspaceId, dataset.body.id, name);
       assert.equal(
         (await tenant.api.post(`/api/ai/fine-tuning/${tenant.workspaceId}/jobs/${done.id}/deploy`)).status,
         200,

@@ -3,8 +3,6 @@
 // dataset's training records and measures it on its validation records. So a deployed classifier and the
 // analytic scorer read the same features and explain themselves the same way; they differ only in the records
 // they learnt from. Progress: one step per cross-validation fold, then one for the final model.
-import fs from 'node:fs';
-import path from 'node:path';
 import { logLoss, rocAuc } from '../../ai/scoring/calibration.ts';
 import {
   type OutcomeRecordType,
@@ -13,7 +11,7 @@ import {
 } from '../../ai/scoring/record-classifier.ts';
 import { round4, TabularScorer, type TrainingSet } from '../../ai/scoring/tabular-scorer.ts';
 import type { AnyExample } from '../datasets/examples.ts';
-import { StopTraining, type TrainingContext } from './trainers.ts';
+import { StopTraining, saveArtifact, type TrainingContext } from './trainers.ts';
 
 /** The labelled feature rows of a workspace's records, as the learned scorers see them. */
 export type RecordTrainingData = (
@@ -91,10 +89,7 @@ export async function trainRecordClassifier(
     trainedAt: new Date().toISOString(),
     validation,
   };
-  fs.mkdirSync(context.artifactDirectory, { recursive: true });
-  const file = path.join(context.artifactDirectory, `${context.job.id}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(artifact));
-  fs.renameSync(`${file}.tmp`, file);
+  const file = saveArtifact(context, artifact);
   return {
     artifact: file,
     model: 'gradient-boosted trees over the records’ fields (the learned scorers’ model)',

@@ -34,6 +34,15 @@ export interface Trainer {
 
 export class StopTraining extends Error {}
 
+/** Writes a job's model as `<job id>.json` in the artifact directory, whole or not at all; returns its path. */
+export function saveArtifact(context: TrainingContext, artifact: unknown): string {
+  fs.mkdirSync(context.artifactDirectory, { recursive: true });
+  const file = path.join(context.artifactDirectory, `${context.job.id}.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(artifact));
+  fs.renameSync(`${file}.tmp`, file);
+  return file;
+}
+
 export function simulatorTrainer(stepMs: number, maxSteps = 200): Trainer {
   return {
     async run(context) {
@@ -189,10 +198,7 @@ export function localTrainer(readRecords?: RecordTrainingData): Trainer {
         valAccuracy: Number(last.accuracy.toFixed(4)),
         majorityBaseline: Number((Math.max(...counts) / Math.max(1, yv.length)).toFixed(4)),
       };
-      fs.mkdirSync(context.artifactDirectory, { recursive: true });
-      const file = path.join(context.artifactDirectory, `${context.job.id}.json`);
-      fs.writeFileSync(`${file}.tmp`, JSON.stringify(artifact));
-      fs.renameSync(`${file}.tmp`, file);
+      const file = saveArtifact(context, artifact);
       return {
         artifact: file,
         labels,
