@@ -5,7 +5,7 @@
 // Prints one JSON line last: {"bench":"finetune","jobCreate":{…},"datasetBuild":{…},"localClassifier":{…}}
 import { parseArgs } from 'node:util';
 import { createAi } from '../src/ai/index.ts';
-import { createFineTuning } from '../src/finetune/index.ts';
+import { createFineTuning, recordTrainingData } from '../src/finetune/index.ts';
 import { localTrainer } from '../src/finetune/jobs/trainers.ts';
 import { seededInstance } from './support/seeded-instance.ts';
 import { percentile } from './support/stats.ts';
@@ -67,8 +67,13 @@ async function main() {
 
     const rows = await datasets.examples(workspaceId, classification.id);
     const trainStarted = performance.now();
-    const result = await localTrainer().run({
-      job: { id: 'bench', hyperparameters: { epochs: 8, batchSize: 32, learningRate: 0.5 } } as never,
+    // As a job runs it: the workspace's leads through the learned scorers' pipeline.
+    const result = await localTrainer(recordTrainingData(crm.records)).run({
+      job: {
+        id: 'bench',
+        workspaceId,
+        hyperparameters: { epochs: 8, batchSize: 32, learningRate: 0.5 },
+      } as never,
       type: 'classification',
       train: rows.filter((row) => row.split === 'train').map((row) => row.example),
       validation: rows.filter((row) => row.split === 'validation').map((row) => row.example),
@@ -97,6 +102,7 @@ async function main() {
           trainExamples: rows.filter((row) => row.split === 'train').length,
           valExamples: result?.validationExamples,
           valAccuracy: result?.valAccuracy,
+          valAuc: result?.valAuc,
           majorityBaseline: result?.majorityBaseline,
         },
       })}\n`,

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { readSnapshot, trainingSetOf } from '../agents/learning/workspace-data.ts';
 import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
+import type { RecordsService } from '../crm/records/service.ts';
 import { mountRoutes } from '../platform/http/mount.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProviderName } from './catalog.ts';
@@ -55,6 +56,17 @@ export function createDatasets(platform: Platform, crm: Crm) {
   return { repository, datasets };
 }
 
+/** The local classifier reads records the way the learned scorers do: one feature pipeline for both. */
+export function recordTrainingData(records: RecordsService): RecordTrainingData {
+  return async (workspaceId, type, ids) => {
+    const snapshot = await readSnapshot(records, workspaceId);
+    return {
+      train: trainingSetOf(type, snapshot, new Set(ids.train)),
+      validation: trainingSetOf(type, snapshot, new Set(ids.validation)),
+    };
+  };
+}
+
 export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRegistry): FineTuning {
   const config = platform.config.fineTuning;
   const { repository, datasets } = createDatasets(platform, crm);
@@ -94,16 +106,8 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
         );
     },
   );
-  // The local classifier reads records the way the learned scorers do (one feature pipeline for both).
-  const readRecords: RecordTrainingData = async (workspaceId, type, ids) => {
-    const snapshot = await readSnapshot(crm.records, workspaceId);
-    return {
-      train: trainingSetOf(type, snapshot, new Set(ids.train)),
-      validation: trainingSetOf(type, snapshot, new Set(ids.validation)),
-    };
-  };
   const trainers: Partial<Record<ProviderName, Trainer>> = {
-    local: localTrainer(readRecords),
+    local: localTrainer(recordTrainingData(crm.records)),
     simulator: simulatorTrainer(config.simulatorStepMs),
   };
   for (const provider of Object.values(hosted.providers))
