@@ -7,7 +7,8 @@
 // query that matches nothing leaves every candidate at the same level), `coverage` the share of the query's
 // words the record holds and `keyword` its keyword score relative to the query's best keyword match (both 0
 // when the keyword side did not find it). So `minScore: 0.7` means
-// "at least 70% likely relevant" with any model, and results under NOISE_FLOOR are never returned.
+// "at least 70% likely relevant" with any model, and what only the vector side found under NOISE_FLOOR is
+// never returned (a record holding the query's words is a lexical match, kept in hybrid search).
 import calibration from './calibration.json' with { type: 'json' };
 import { bestPerEntity, type Candidate, fusedCandidate } from './fusion.ts';
 
@@ -24,7 +25,7 @@ export interface Calibration {
   models: Record<string, RelevanceModel & { vectorWeight: number }>;
 }
 
-/** Results less likely than this to be relevant are noise: a query that only finds noise gets no results. */
+/** Vector-only results less likely than this to be relevant are noise: a query that only finds noise gets none. */
 export const NOISE_FLOOR = 0.1;
 
 const table = calibration as Calibration;
@@ -109,4 +110,15 @@ export function hybridRelevance(
     out.push(fusedCandidate(fromVector, fromKeyword, score));
   }
   return out;
+}
+
+/**
+ * The hybrid results worth returning: at least `minScore`, and what only the vector side found also above the
+ * noise floor. A record that holds the query's words is a lexical match, however unlikely the model finds it.
+ */
+export function aboveFloor(candidates: readonly Candidate[], minScore: number): Candidate[] {
+  const floor = Math.max(minScore, NOISE_FLOOR);
+  return candidates.filter(
+    (candidate) => candidate.score >= (candidate.matched?.includes('keyword') ? minScore : floor),
+  );
 }

@@ -11,6 +11,7 @@ import { entityChunks, entityText } from './entity-text.ts';
 import { bestPerEntity, type Candidate, type FusionOptions, fuseRankings } from './fusion.ts';
 import type { KeywordRepository } from './keyword-repository.ts';
 import {
+  aboveFloor,
   hybridRelevance,
   NOISE_FLOOR,
   type RelevanceModel,
@@ -274,12 +275,8 @@ export class VectorService {
         })
       : hybridRelevance(sides, this.relevance, request.vectorWeight);
     // RRF scores are ranks, not probabilities: no floor and no minScore apply to them.
-    const hits = await this.hydrate(
-      workspaceId,
-      scored,
-      rrf ? 0 : Math.max(request.minScore, NOISE_FLOOR),
-      scored.length,
-    );
+    const kept = rrf ? scored : aboveFloor(scored, request.minScore);
+    const hits = await this.hydrate(workspaceId, kept, 0, kept.length);
     const exact = request.query.trim().toLowerCase();
     const isExact = (hit: SearchHit & { identifiers?: string[] }) =>
       hit.identifiers?.includes(exact) ?? false;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Candidate } from '../../src/vector/fusion.ts';
 import {
+  aboveFloor,
   hybridRelevance,
   NOISE_FLOOR,
   relevanceModelFor,
@@ -45,6 +46,24 @@ describe('calibrated relevance', () => {
     assert.ok(
       flat.every((candidate) => candidate.score < NOISE_FLOOR),
       JSON.stringify(flat),
+    );
+  });
+
+  test('the noise floor drops unlikely vector-only matches, never a record that holds the query’s words', () => {
+    const unlikely = NOISE_FLOOR / 2;
+    const candidates = [
+      match('meaning', unlikely, { matched: ['vector'] }),
+      match('words', unlikely, { matched: ['vector', 'keyword'] }),
+      match('likely', 0.6, { matched: ['vector'] }),
+    ];
+    assert.deepEqual(
+      aboveFloor(candidates, 0).map((candidate) => candidate.entityId),
+      ['words', 'likely'],
+    );
+    assert.deepEqual(
+      aboveFloor(candidates, 0.5).map((candidate) => candidate.entityId),
+      ['likely'],
+      'minScore holds for every result',
     );
   });
 
