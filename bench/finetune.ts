@@ -4,8 +4,9 @@
 // Usage: npm run bench:finetune [-- --size 10000 --jobs 300]
 // Prints one JSON line last: {"bench":"finetune","jobCreate":{…},"datasetBuild":{…},"localClassifier":{…}}
 import { parseArgs } from 'node:util';
+import { recordTrainingData } from '../src/agents/learning/workspace-data.ts';
 import { createAi } from '../src/ai/index.ts';
-import { createFineTuning, recordTrainingData } from '../src/finetune/index.ts';
+import { createFineTuning } from '../src/finetune/index.ts';
 import { localTrainer } from '../src/finetune/jobs/trainers.ts';
 import { seededInstance } from './support/seeded-instance.ts';
 import { percentile } from './support/stats.ts';

@@ -1,6 +1,7 @@
 // The one place that knows every module: builds the platform, the HTTP server and registers modules.
 
 import { createAgents, registerAgentModule } from './agents/index.ts';
+import { recordTrainingData } from './agents/learning/workspace-data.ts';
 import { createAi } from './ai/index.ts';
 import { createAutomation, registerAutomationModule } from './automation/index.ts';
 import type { Config } from './config.ts';
@@ -22,7 +23,7 @@ export async function buildApp(config: Config, log?: Logger) {
   const crm = createCrm(platform);
   const ai = await createAi(platform);
   const vector = await createVector(platform, crm, ai);
-  const fineTuning = createFineTuning(platform, crm, ai.registry);
+  const fineTuning = createFineTuning(platform, crm, ai.registry, recordTrainingData(crm.records));
   const agents = createAgents(platform, crm, vector, ai.registry);
   const automation = createAutomation(platform, crm, agents);
   const app = await createHttpServer(platform, crm.identity);

@@ -4,6 +4,7 @@
 // they share the work. SIGTERM finishes the jobs in hand (a training run is handed back at its next step).
 
 import { createAgents } from './agents/index.ts';
+import { recordTrainingData } from './agents/learning/workspace-data.ts';
 import { createAi } from './ai/index.ts';
 import { createAutomation } from './automation/index.ts';
 import type { Config } from './config.ts';
@@ -22,7 +23,7 @@ export async function startWorker(config: Config) {
   const crm = createCrm(platform);
   const ai = await createAi(platform);
   const vector = await createVector(platform, crm, ai, { repair: false });
-  const fineTuning = createFineTuning(platform, crm, ai.registry);
+  const fineTuning = createFineTuning(platform, crm, ai.registry, recordTrainingData(crm.records));
   // Creating the agents registers their consumers (workflows, retraining, rescoring) and the retraining
   // schedule: RUN_JOBS is on in a worker.
   const agents = platform.queue.shared ? createAgents(platform, crm, vector, ai.registry) : undefined;

@@ -3,10 +3,8 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { readSnapshot, trainingSetOf } from '../agents/learning/workspace-data.ts';
 import type { ModelRegistry } from '../ai/registry.ts';
 import type { Crm } from '../crm/index.ts';
-import type { RecordsService } from '../crm/records/service.ts';
 import { mountRoutes } from '../platform/http/mount.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProviderName } from './catalog.ts';
@@ -56,18 +54,16 @@ export function createDatasets(platform: Platform, crm: Crm) {
   return { repository, datasets };
 }
 
-/** The local classifier reads records the way the learned scorers do: one feature pipeline for both. */
-export function recordTrainingData(records: RecordsService): RecordTrainingData {
-  return async (workspaceId, type, ids) => {
-    const snapshot = await readSnapshot(records, workspaceId);
-    return {
-      train: trainingSetOf(type, snapshot, new Set(ids.train)),
-      validation: trainingSetOf(type, snapshot, new Set(ids.validation)),
-    };
-  };
-}
-
-export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRegistry): FineTuning {
+/**
+ * `readRecords` gives the local classifier the learned scorers' view of a workspace's records (the composition
+ * root passes the agents' reader: one feature pipeline for both); without it record datasets train as text.
+ */
+export function createFineTuning(
+  platform: Platform,
+  crm: Crm,
+  registry: ModelRegistry,
+  readRecords?: RecordTrainingData,
+): FineTuning {
   const config = platform.config.fineTuning;
   const { repository, datasets } = createDatasets(platform, crm);
   const hosted = createHostedProviders(config.hosted);
@@ -107,7 +103,7 @@ export function createFineTuning(platform: Platform, crm: Crm, registry: ModelRe
     },
   );
   const trainers: Partial<Record<ProviderName, Trainer>> = {
-    local: localTrainer(recordTrainingData(crm.records)),
+    local: localTrainer(readRecords),
     simulator: simulatorTrainer(config.simulatorStepMs),
   };
   for (const provider of Object.values(hosted.providers))

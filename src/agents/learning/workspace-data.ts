@@ -128,3 +128,21 @@ export function withTrail(
     .sort((a, b) => a - b);
   return { contacts: snapshot.contacts, trails: new Map([[`${type}:${id}`, { times }]]) };
 }
+
+/**
+ * Labelled feature rows of a workspace's records by id, split as the caller says: what the local fine-tuning
+ * classifier trains and validates on, so that it reads records exactly as the learned scorers do.
+ */
+export function recordTrainingData(records: RecordsService) {
+  return async (
+    workspaceId: string,
+    type: ScoredEntityType,
+    ids: { train: readonly string[]; validation: readonly string[] },
+  ): Promise<{ train: TrainingSet; validation: TrainingSet }> => {
+    const snapshot = await readSnapshot(records, workspaceId);
+    return {
+      train: trainingSetOf(type, snapshot, new Set(ids.train)),
+      validation: trainingSetOf(type, snapshot, new Set(ids.validation)),
+    };
+  };
+}
