@@ -114,21 +114,39 @@ export function score(all: { query: JudgedQuery; ranked: string[] }[]): Scores {
   ]) as Scores;
 }
 
+/** How often hybrid hits in each score band were relevant: what a `minScore` threshold buys. */
+function reliability(hits: readonly { score: number; relevant: boolean }[]): string {
+  const bands = [0.9, 0.7, 0.5, 0.3, 0];
+  return bands
+    .map((low, i) => {
+      const high = i === 0 ? Number.POSITIVE_INFINITY : bands[i - 1]!;
+      const inBand = hits.filter((hit) => hit.score >= low && hit.score < high);
+      const share = inBand.filter((hit) => hit.relevant).length / Math.max(1, inBand.length);
+      return `${low}+: ${Math.round(share * 100)}% relevant of ${inBand.length}`;
+    })
+    .join(', ');
+}
+
 async function main() {
   const report: Record<string, Record<Mode, Scores>> = {};
   for (const embedder of availableEmbedders()) {
     const instance = await devSetInstance(embedder.env);
     try {
       const byMode = {} as Record<Mode, Scores>;
+      const hybridHits: { score: number; relevant: boolean }[] = [];
       for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
         const rankings = [];
         for (const query of instance.queries) {
           const results = await instance.search(query.text, mode);
           rankings.push({ query, ranked: results.map((hit) => hit.entityId) });
+          if (mode === 'hybrid' && query.kind !== 'noise')
+            for (const hit of results)
+              hybridHits.push({ score: hit.score, relevant: (query.relevant[hit.entityId] ?? 0) > 0 });
         }
         byMode[mode] = score(rankings);
       }
       report[embedder.name] = byMode;
+      process.stderr.write(`${embedder.name}: ${reliability(hybridHits)}\n`);
       // Nonsense must find nothing: the relevance floor at work.
       const noise = instance.queries.filter((query) => query.kind === 'noise');
       let noiseHits = 0;

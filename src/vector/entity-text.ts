@@ -59,6 +59,41 @@ export function entityChunks(
   }));
 }
 
+/** The fields of a record written in sentences: what a question about the record is usually answered by. */
+const proseFields = new Set(['notes', 'requirements', 'description', 'outcome', 'followUpNotes', 'summary']);
+/** Shorter prose says too little to stand as a passage of its own. */
+const MIN_PASSAGE_CHARS = 40;
+
+/**
+ * What the vector index holds for a record: its chunks, and for a record that fits one chunk each prose field
+ * on its own as well. A question usually matches one note or requirement, and in the whole record that
+ * sentence is diluted by the name, email and the other fields: on the judged dev set the extra passages
+ * raised all-MiniLM-L6-v2's vector-only nDCG@10 from 0.806 to 0.859 (bench/relevance). The keyword index
+ * keeps the chunks only (one copy of each word). A record's score is its best passage's.
+ */
+export function entityPassages(
+  type: EntityTypeName,
+  record: Record<string, unknown>,
+  options: ChunkOptions = defaultChunking,
+): TextChunk[] {
+  const chunks = entityChunks(type, record, options);
+  if (chunks.length > 1) return chunks;
+  const fields = indexedFields[type].filter((field) => {
+    const value = record[field];
+    return proseFields.has(field) && typeof value === 'string' && value.trim().length >= MIN_PASSAGE_CHARS;
+  });
+  // A record that is nothing but one prose field already is that passage.
+  if (
+    fields.length === 1 &&
+    chunks[0]!.text === `${fieldLabels[fields[0]!] ?? fields[0]}: ${String(record[fields[0]!]).trim()}`
+  )
+    return chunks;
+  return [
+    ...chunks,
+    ...fields.map((field, i) => ({ index: chunks.length + i, text: String(record[field]).trim() })),
+  ];
+}
+
 export function splitText(text: string, maxChars: number, overlapChars: number): string[] {
   const pieces: string[] = [];
   let start = 0;

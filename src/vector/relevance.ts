@@ -25,8 +25,11 @@ export interface Calibration {
   models: Record<string, RelevanceModel & { vectorWeight: number }>;
 }
 
-/** Vector-only results less likely than this to be relevant are noise: a query that only finds noise gets none. */
-export const NOISE_FLOOR = 0.1;
+/**
+ * Vector-only results less likely than this to be relevant are noise: a query that only finds noise gets none.
+ * Chosen on the dev set: 0.1 cost all-MiniLM-L6-v2's hybrid 0.018 nDCG@10, and nonsense still finds nothing.
+ */
+export const NOISE_FLOOR = 0.05;
 
 const table = calibration as Calibration;
 

@@ -7,7 +7,7 @@ import type { RecordsService } from '../crm/records/service.ts';
 import { type CacheService, hashKey } from '../platform/cache/cache-service.ts';
 import { traced } from '../platform/observability/tracing.ts';
 import { STOP_WORDS } from '../platform/stop-words.ts';
-import { entityChunks, entityText } from './entity-text.ts';
+import { entityChunks, entityPassages, entityText } from './entity-text.ts';
 import { bestPerEntity, type Candidate, type FusionOptions, fuseRankings } from './fusion.ts';
 import type { KeywordRepository } from './keyword-repository.ts';
 import {
@@ -179,18 +179,22 @@ export class VectorService {
     type: EntityTypeName,
     records: readonly RecordRow[],
   ): Promise<number> {
-    const chunks = records.flatMap((record) =>
-      entityChunks(type, record).map((chunk) => ({ entityId: record.id, ...chunk })),
+    const passages = records.flatMap((record) =>
+      entityPassages(type, record).map((passage) => ({ entityId: record.id, ...passage })),
     );
-    if (chunks.length === 0) return 0;
-    const vectors = await this.embed(chunks.map((chunk) => chunk.text));
-    const items: VectorItem[] = chunks.map((chunk, index) => ({
+    if (passages.length === 0) return 0;
+    const vectors = await this.embed(passages.map((passage) => passage.text));
+    const items: VectorItem[] = passages.map((passage, index) => ({
       entityType: type,
-      entityId: chunk.entityId,
-      chunk: chunk.index,
+      entityId: passage.entityId,
+      chunk: passage.index,
       vector: vectors[index]!,
     }));
     await this.store.upsert(workspaceId, this.embedder.model, items);
+    // The keyword side holds the chunks only: a field passage repeats words a chunk already has.
+    const chunks = records.flatMap((record) =>
+      entityChunks(type, record).map((chunk) => ({ entityId: record.id, ...chunk })),
+    );
     await this.keywords.replace(
       workspaceId,
       chunks.map((chunk) => ({
@@ -380,7 +384,7 @@ export class VectorService {
       const record = found.get(`${match.entityType}:${match.entityId}`);
       if (!record) return [];
       const type = match.entityType as EntityTypeName;
-      const text = entityChunks(type, record)[match.chunk]?.text ?? entityText(type, record);
+      const text = entityPassages(type, record)[match.chunk]?.text ?? entityText(type, record);
       return [
         {
           entityType: type,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { entityChunks, entityText, splitText } from '../../src/vector/entity-text.ts';
+import { entityChunks, entityPassages, entityText, splitText } from '../../src/vector/entity-text.ts';
 
 describe('entity text', () => {
   test('uses the mission’s fields per type and skips empty ones', () => {
@@ -18,6 +18,38 @@ describe('entity text', () => {
     assert.equal(
       entityText('activity', { type: 'call', followUpNotes: 'Send quote' }),
       'type: call\nfollow-up notes: Send quote',
+    );
+  });
+
+  test('a short record is one chunk, and each prose field of it a passage of its own for the vector side', () => {
+    const lead = {
+      name: 'Helen Cho',
+      company: 'Meridian Insurance',
+      requirements: 'Needs single sign-on and an audit trail before the security review.',
+      notes: 'Unhappy with how long onboarding took last year; wants a named contact.',
+    };
+    const passages = entityPassages('lead', lead);
+    assert.deepEqual(passages[0], entityChunks('lead', lead)[0], 'the whole record first');
+    assert.deepEqual(
+      passages.slice(1).map((passage) => [passage.index, passage.text]),
+      [
+        [1, lead.requirements],
+        [2, lead.notes],
+      ],
+    );
+    assert.equal(
+      entityPassages('lead', { ...lead, notes: 'Call back.' }).length,
+      2,
+      'a short note is no passage',
+    );
+    const onlyNotes = { notes: 'Quarterly review went well; they plan to add two more teams next year.' };
+    assert.equal(entityPassages('contact', onlyNotes).length, 1, 'a record that is its note is that passage');
+    const content = 'The customer needs single sign-on and audit logs before the pilot. '.repeat(60);
+    const document = { title: 'Security review', content };
+    assert.deepEqual(
+      entityPassages('document', document),
+      entityChunks('document', document),
+      'chunked as is',
     );
   });
 

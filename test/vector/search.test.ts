@@ -138,7 +138,8 @@ describe('index administration', () => {
     const member = await server.newMember(tenant.workspaceId, 'member');
     assert.equal((await member.api.post(`${base}/index/contact/c-dana`)).status, 403);
     const one = await tenant.api.post(`${base}/index/contact/c-dana`);
-    assert.deepEqual(one.body, { indexed: 1, vectors: 1, missing: [] });
+    // The record, and its notes as a passage of their own.
+    assert.deepEqual(one.body, { indexed: 1, vectors: 2, missing: [] });
     assert.equal((await tenant.api.post(`${base}/index/contact/nope`)).status, 404);
     const batch = await tenant.api.post(`${base}/index-batch/contact`, {});
     assert.equal(batch.body.indexed, 1);
@@ -148,7 +149,7 @@ describe('index administration', () => {
     assert.equal(stats.body.backend, 'local');
     assert.equal(stats.body.dimensions, 384);
     assert.equal(stats.body.vectorsByType.document ?? 0, 0);
-    assert.equal(stats.body.vectorsByType.lead, 1);
+    assert.equal(stats.body.vectorsByType.lead, 2, 'one lead: the record and its notes');
     assert.equal(stats.body.records.document, 1);
     assert.equal(stats.body.needsReindex, false);
     assert.ok(stats.body.lastIndexedAt);
