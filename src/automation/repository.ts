@@ -208,15 +208,39 @@ export class AutomationRepository {
   }
 
   /** Runs of a rule started (past queued) since `since`: what its rate limit counts. */
-  async startedSince(ruleId: string, since: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('automationRuns')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where('ruleId', '=', ruleId)
-      .where('status', '!=', 'queued')
-      .where('createdAt', '>=', since)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
+  /**
+   * Starts a queued run unless its rule already started `max` runs since `since`. Check and start are one
+   * transaction that first writes the rule's row, so concurrent starts of one rule (several workers, or one
+   * worker's concurrent jobs) take turns: PostgreSQL holds the row lock, SQLite the write lock, to commit.
+   */
+  async startWithinRate(
+    runId: string,
+    ruleId: string,
+    since: string,
+    max: number,
+  ): Promise<'started' | 'over-rate' | 'not-queued'> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('automationRules')
+        .set((eb) => ({ id: eb.ref('id') }))
+        .where('id', '=', ruleId)
+        .execute();
+      const row = await trx
+        .selectFrom('automationRuns')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('ruleId', '=', ruleId)
+        .where('status', '!=', 'queued')
+        .where('createdAt', '>=', since)
+        .executeTakeFirstOrThrow();
+      if (Number(row.count) >= max) return 'over-rate';
+      const moved = await trx
+        .updateTable('automationRuns')
+        .set({ status: 'running' })
+        .where('id', '=', runId)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      return Number(moved.numUpdatedRows) === 1 ? 'started' : 'not-queued';
+    });
   }
 
   async logDelivery(delivery: DeliveryLog): Promise<void> {

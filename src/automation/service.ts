@@ -277,12 +277,18 @@ export class AutomationService {
       if (run.status === 'approved') return await this.act(rule, run, job.attemptsMade + 1);
       if (run.status === 'queued') {
         const since = new Date(Date.now() - 60_000).toISOString();
-        if ((await this.repository.startedSince(rule.id, since)) >= rule.definition.maxRunsPerMinute) {
+        const start = await this.repository.startWithinRate(
+          run.id,
+          rule.id,
+          since,
+          rule.definition.maxRunsPerMinute,
+        );
+        if (start === 'over-rate') {
           // Over the rule's rate: the run waits its turn rather than being dropped.
           await this.enqueue(run.id, 'wait', 1_000 + Math.floor(Math.random() * 1_000));
           return;
         }
-        if (!(await this.repository.transition(run.id, ['queued'], 'running'))) return;
+        if (start === 'not-queued') return;
       }
       const planned = await this.plan(rule, run);
       if (rule.definition.requiresApproval && planned.actions.some((action) => action.status === 'planned')) {

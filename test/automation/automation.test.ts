@@ -312,7 +312,12 @@ describe('automation rules', () => {
       actions: [{ type: 'update_record', fields: { 'custom.seen': true } }],
       maxRunsPerMinute: 2,
     });
-    for (let i = 0; i < 4; i++) await tenant.api.post(leads(), { name: `Partner ${i}`, source: 'partner' });
+    // Created together, so that their runs compete to start: the rate must hold under concurrency too.
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        tenant.api.post(leads(), { name: `Partner ${i}`, source: 'partner' }),
+      ),
+    );
     const list = await eventually(
       () => runsOf(rule.id),
       (all) =>

@@ -222,12 +222,16 @@ class DeadlineSweeper {
   private static readonly SWEEP_MS = 5;
   private readonly pending = new Set<{ at: number; expire: () => void }>();
   private timer?: NodeJS.Timeout;
+  private intervalMs: number = DeadlineSweeper.SWEEP_MS;
+  private lastSweepAt = 0;
 
   add(timeoutMs: number, expire: () => void): () => void {
     const entry = { at: performance.now() + timeoutMs, expire };
     this.pending.add(entry);
     if (!this.timer) {
-      this.timer = setInterval(() => this.sweep(), Math.min(DeadlineSweeper.SWEEP_MS, timeoutMs));
+      this.intervalMs = Math.min(DeadlineSweeper.SWEEP_MS, timeoutMs);
+      this.lastSweepAt = performance.now();
+      this.timer = setInterval(() => this.sweep(), this.intervalMs);
       this.timer.unref();
     }
     return () => {
@@ -242,11 +246,16 @@ class DeadlineSweeper {
       return;
     }
     const now = performance.now();
+    // A busy process must not mistake its own stall for a slow Redis (and drop writes): time the event loop
+    // was blocked is not Redis's, so every deadline moves by it. A call issued just before the stall may not
+    // even have been written to the socket yet.
+    const stalled = now - this.lastSweepAt - 2 * this.intervalMs;
+    this.lastSweepAt = now;
+    if (stalled > 0) for (const entry of this.pending) entry.at += stalled;
     const due = [...this.pending].filter((entry) => entry.at <= now);
     if (due.length === 0) return;
-    // Timers run before the loop reads its sockets: after the event loop was blocked, replies that arrived
-    // meanwhile still sit unread. Expiring in setImmediate (after the poll) lets them settle their calls first,
-    // so a busy process does not mistake its own stall for a slow Redis and drop writes.
+    // Timers run before the loop reads its sockets: expiring in setImmediate (after the poll) lets replies
+    // that already arrived settle their calls first.
     setImmediate(() => {
       for (const entry of due) {
         if (this.pending.delete(entry)) entry.expire();
