@@ -23,7 +23,7 @@ import { createAi } from '../src/ai/index.ts';
 import { type EntityTypeName, entityTypeList } from '../src/crm/records/entity-types.ts';
 import { generateWorkspace } from '../src/crm/seed/generator.ts';
 import { industries, noteTemplates, requirementTemplates } from '../src/crm/seed/vocabulary.ts';
-import { entityChunks } from '../src/vector/entity-text.ts';
+import { entityChunks, entityPassages } from '../src/vector/entity-text.ts';
 import { createVector } from '../src/vector/index.ts';
 import { LocalVectorStore } from '../src/vector/stores/local.ts';
 import { startChildServer } from './support/child-server.ts';
@@ -174,9 +174,9 @@ async function main() {
     for (const type of entityTypeList) {
       for await (const page of crm.records.pages(type, workspaceId)) {
         for (const record of page) {
-          for (const chunk of entityChunks(type.name as EntityTypeName, record)) {
-            keys.push(`${type.name}:${record.id}:${chunk.index}`);
-            texts.push(chunk.text);
+          for (const passage of entityPassages(type.name as EntityTypeName, record)) {
+            keys.push(`${type.name}:${record.id}:${passage.index}`);
+            texts.push(passage.text);
           }
         }
       }
