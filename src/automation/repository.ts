@@ -207,7 +207,6 @@ export class AutomationRepository {
     return rows.map(runOf);
   }
 
-  /** Runs of a rule started (past queued) since `since`: what its rate limit counts. */
   /**
    * Starts a queued run unless its rule already started `max` runs since `since`. Check and start are one
    * transaction that first writes the rule's row, so concurrent starts of one rule (several workers, or one
