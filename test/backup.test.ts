@@ -26,35 +26,52 @@ describe('backup and restore', {
     try {
       const first = await serve(original);
       const token = /API token\s+(crm_\S+)/.exec(first.output())?.[1];
-      assert.ok(token);
+      assert.ok(token, 'the first start prints an API token');
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const acknowledged: { id: string; name: string }[] = [];
+      let beforeBackup: typeof acknowledged = [];
       let writing = true;
-      const writer = (async () => {
-        for (let i = 0; writing; i++) {
-          const name = `Backup Contact ${i}`;
-          const response = await fetch(`${first.address}/api/workspaces/demo/contacts`, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify({ name, company: 'Osprey Logistics' }),
-          });
-          assert.equal(response.status, 201);
-          acknowledged.push({ id: ((await response.json()) as { id: string }).id, name });
+      try {
+        const writer = (async () => {
+          for (let i = 0; writing; i++) {
+            const name = `Backup Contact ${i}`;
+            const response = await fetch(`${first.address}/api/workspaces/demo/contacts`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ name, company: 'Osprey Logistics' }),
+            });
+            const body = await response.text();
+            assert.equal(response.status, 201, `a write during the backup is acknowledged: ${body}`);
+            acknowledged.push({ id: (JSON.parse(body) as { id: string }).id, name });
+          }
+        })();
+        // A failed write ends the wait at once instead of after the timeout.
+        const writerFailed = writer.then(() => {
+          throw new Error('the writer stopped before the backup began');
+        });
+        await Promise.race([
+          eventually(
+            async () => acknowledged.length,
+            (count) => count >= 120,
+          ),
+          writerFailed,
+        ]);
+        writerFailed.catch(() => {});
+        beforeBackup = [...acknowledged];
+        const backup = cli(original, 'backup', archive).finally(() => {
+          writing = false;
+        });
+        const [{ stdout }] = await Promise.all([backup, writer]);
+        const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+        assert.equal(summary.file, archive);
+        assert.ok(acknowledged.length > beforeBackup.length, 'writes went on while the backup ran');
+      } finally {
+        writing = false;
+        if (first.child.exitCode === null) {
+          first.child.kill('SIGKILL');
+          await once(first.child, 'exit');
         }
-      })();
-      await eventually(
-        async () => acknowledged.length,
-        (count) => count >= 120,
-      );
-      const beforeBackup = [...acknowledged];
-      const { stdout } = await cli(original, 'backup', archive);
-      writing = false;
-      await writer;
-      const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
-      assert.equal(summary.file, archive);
-      assert.ok(acknowledged.length > beforeBackup.length, 'writes went on while the backup ran');
-      first.child.kill('SIGKILL');
-      await once(first.child, 'exit');
+      }
 
       await cli(restored, 'restore', archive);
       const second = await serve(restored);

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import { createDatabase } from '../../src/platform/db/database.ts';
 import { migrateToLatest } from '../../src/platform/db/migrator.ts';
@@ -78,6 +83,50 @@ describe(`persistence on ${testEngine}`, () => {
       assert.deepEqual(after, before);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('SQLite shared by several processes', { skip: testEngine !== 'sqlite' && 'SQLite only' }, () => {
+  test('a transaction that reads and then writes waits for another process’s write lock instead of failing', async () => {
+    const testDb = await createTestDatabase();
+    const database = createDatabase(loadConfig(testDb.env).database);
+    const file = path.join(testDb.dataDir, 'crm-ai.sqlite');
+    await migrateToLatest(database);
+    // Another connection in another thread (as a CLI command beside the server is) holds the write lock for
+    // 300 ms; this thread's busy handler can wait for it because SQLite sleeps here, not in that thread.
+    const holder = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const SQLite = require(workerData.module);
+       const connection = new SQLite(workerData.file);
+       connection.pragma('busy_timeout = 5000');
+       connection.exec('begin immediate');
+       connection.prepare("insert into workspaces (id, slug, name, created_at) values ('held', 'held', 'Held', '2026-01-01')").run();
+       parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       connection.exec('commit');
+       connection.close();`,
+      { eval: true, workerData: { file, module: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    );
+    try {
+      const exited = once(holder, 'exit');
+      await once(holder, 'message');
+      await database.kysely.transaction().execute(async (trx) => {
+        await sql`select count(*) from workspaces`.execute(trx);
+        await sql`insert into workspaces (id, slug, name, created_at) values ('mine', 'mine', 'Mine', '2026-01-01')`.execute(
+          trx,
+        );
+      });
+      await exited;
+      const rows = await testDb.query('select id from workspaces order by id');
+      assert.deepEqual(
+        rows.map((row) => row.id),
+        ['held', 'mine'],
+        'both writes committed',
+      );
+    } finally {
+      await database.close();
+      await testDb.drop();
     }
   });
 });

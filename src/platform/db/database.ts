@@ -2,7 +2,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CamelCasePlugin,
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type LogEvent,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Config } from '../../config.ts';
@@ -61,7 +73,7 @@ function createSqlite<Schema>(file: string): Database<Schema> {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   const kysely = new Kysely<Schema>({
-    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
     plugins: [new CamelCasePlugin()],
     log: observeQuery('sqlite'),
   });
@@ -78,6 +90,29 @@ function createSqlite<Schema>(file: string): Database<Schema> {
       await kysely.destroy();
     },
   };
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`), not at their first write. Other
+ * processes share the file (a CLI backup or import beside the server, whose own background writes are brief):
+ * a deferred transaction that has read and then meets another connection's write lock fails with SQLITE_BUSY
+ * at once — SQLite calls the busy handler only for a connection holding no transaction, to avoid deadlock —
+ * while an immediate one waits for the lock under `busy_timeout` like any single statement.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly dialectConfig: SqliteDialectConfig) {
+    super(dialectConfig);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.dialectConfig);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 /**
