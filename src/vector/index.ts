@@ -128,7 +128,14 @@ async function createStore(platform: Platform): Promise<VectorStore> {
   const vector = platform.config.vector;
   switch (vector.backend) {
     case 'local':
-      return new LocalVectorStore({ directory: path.join(platform.config.dataDir, 'vectors') });
+      return new LocalVectorStore({
+        directory: path.join(platform.config.dataDir, 'vectors'),
+        onWriteError: (error, namespace) =>
+          platform.log.error(
+            { err: error, namespace },
+            'writing the vector index to disk failed; retried on the next change',
+          ),
+      });
     case 'pinecone': {
       const { PineconeVectorStore } = await import('./stores/pinecone.ts');
       return new PineconeVectorStore(vector);

@@ -188,6 +188,68 @@ for (const backend of backends) {
   });
 }
 
+describe('embedded store on disk', () => {
+  test('changes made while the index is written wait for the write, reach the next one, and survive a restart', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-vectors-'));
+    // No timed writes: this test decides when the store writes.
+    const store = new LocalVectorStore({ directory, flushDelayMs: 3_600_000 });
+    try {
+      const many = Array.from({ length: 12_000 }, (_, index) =>
+        item(
+          'contact',
+          `c${index}`,
+          0,
+          vector(index % DIMENSIONS, (index + 1) % DIMENSIONS, (index % 97) / 97),
+        ),
+      );
+      await store.upsert('ws', MODEL, many);
+      const order: string[] = [];
+      const writing = store.flush().then(() => order.push('write'));
+      const changes = Promise.all([
+        store.upsert('ws', MODEL, [item('lead', 'added-during-write', 0, vector(7))]),
+        store.deleteEntity('ws', 'contact', 'c0'),
+      ]);
+      const searched = store.query('ws', MODEL, vector(3), { topK: 5 }).then((matches) => {
+        order.push('search');
+        return matches;
+      });
+      await Promise.all([writing, changes, searched]);
+      assert.equal((await searched).length, 5);
+      assert.deepEqual(order, ['search', 'write'], 'a search answers while the index is written');
+      const written = JSON.parse(fs.readFileSync(path.join(directory, 'ws', 'meta.json'), 'utf8')) as {
+        labels: [number, string, string, number][];
+      };
+      const writtenIds = new Set(written.labels.map(([, , entityId]) => entityId));
+      assert.equal(written.labels.length, 12_000);
+      assert.ok(
+        writtenIds.has('c0') && !writtenIds.has('added-during-write'),
+        'the changes waited for the write',
+      );
+      await store.close();
+
+      const reopened = new LocalVectorStore({ directory });
+      try {
+        const info = await reopened.info('ws');
+        assert.equal(info?.vectors, 12_000, 'one added and one deleted during the write');
+        assert.equal(
+          (await reopened.query('ws', MODEL, vector(7), { topK: 1, entityTypes: ['lead'] }))[0]?.entityId,
+          'added-during-write',
+        );
+        assert.equal(await reopened.deleteEntity('ws', 'contact', 'c0'), 0, 'the delete was written too');
+        assert.equal(
+          fs.readdirSync(path.join(directory, 'ws')).filter((file) => file.startsWith('index-')).length,
+          1,
+          'older generations are removed',
+        );
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Pinecone adapter against the contract server', () => {
   let server: PineconeServer;
   before(async () => {
