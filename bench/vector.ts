@@ -5,7 +5,8 @@
 // through the local embedder into one HNSW graph, then latency, recall@10 against exact search, and memory.
 // With --onnx [model directory] (default: all-MiniLM-L6-v2 under CRM_AI_TEST_MODELS), the same run with a real
 // model, beside the raw model alone embedding the same texts in this process (the baseline indexing is held
-// to), query-embedding latency, and the event loop's delay while bulk indexing runs.
+// to), query-embedding latency, and the event loop's delay while bulk indexing runs. EMBEDDING_DTYPE=q8 runs
+// both on the quantized weights.
 // Usage: npm run bench:vector [-- --size 100000 --queries 300 --seconds 10 --large] [-- --onnx [dir]]
 // Prints one JSON line last: {"bench":"vector","indexing":{…},"search100k":{…},"engine1M":{…}} and, with
 // --onnx, "embedder":"onnx:…","rawModel":{textsPerSec},"indexingVsRaw":…,"queryEmbedP99Ms":…,"eventLoopP99Ms":….
@@ -187,7 +188,8 @@ async function main() {
     let rawModel: { texts: number; seconds: number; textsPerSec: number } | undefined;
     if (modelDir) {
       // The model alone, in this thread with its default batches: no worker, no indexer, no store.
-      const raw = await createOnnxModel({ modelPath: modelDir });
+      const dtype = platform.config.embedding.provider === 'onnx' ? platform.config.embedding.dtype : 'auto';
+      const raw = await createOnnxModel({ modelPath: modelDir, dtype });
       const rawStarted = performance.now();
       allVectors = await raw.embed(texts);
       const seconds = (performance.now() - rawStarted) / 1000;
