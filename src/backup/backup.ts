@@ -1,5 +1,5 @@
 // `crm-ai backup <file>`: a consistent snapshot of a running embedded instance in one .tar.gz — the SQLite
-// database (online backup), the vector index files and trained models — that `crm-ai restore` brings back.
+// database (a snapshot by VACUUM INTO), the vector index files and trained models — that `crm-ai restore` brings back.
 //
 // Order matters: the unsettled record changes are read first, then the index files are copied, then the
 // database. A record in the database copy is then either in the index copy, or named in the manifest as
@@ -75,7 +75,7 @@ export async function createBackup(
     const modelsDirectory = path.join(config.dataDir, 'models');
     const models = fs.existsSync(modelsDirectory);
     if (models) fs.cpSync(modelsDirectory, path.join(staging, 'models'), { recursive: true });
-    onStep('copying the database (online backup)');
+    onStep('copying the database (a snapshot)');
     await database.backupTo(path.join(staging, DATABASE_FILE));
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,

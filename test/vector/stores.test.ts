@@ -248,6 +248,40 @@ describe('embedded store on disk', () => {
       fs.rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  test('a namespace dropped while it is written is gone; what is written to it afterwards starts afresh', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-ai-vectors-'));
+    const store = new LocalVectorStore({ directory, flushDelayMs: 3_600_000 });
+    try {
+      await store.upsert(
+        'ws',
+        MODEL,
+        Array.from({ length: 12_000 }, (_, index) =>
+          item('contact', `c${index}`, 0, vector(index % DIMENSIONS)),
+        ),
+      );
+      const writing = store.flush();
+      const dropped = store.drop('ws');
+      assert.deepEqual(
+        await store.query('ws', MODEL, vector(0), { topK: 1 }),
+        [],
+        'gone as soon as it is dropped',
+      );
+      const refilled = store.upsert('ws', MODEL, [item('lead', 'after-drop', 0, vector(2))]);
+      await Promise.all([writing, dropped, refilled]);
+      await store.close();
+      const reopened = new LocalVectorStore({ directory });
+      try {
+        const info = await reopened.info('ws');
+        assert.equal(info?.vectors, 1, 'only what was written after the drop');
+        assert.deepEqual(info?.vectorsByType, { lead: 1 });
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('Pinecone adapter against the contract server', () => {

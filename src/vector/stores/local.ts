@@ -60,6 +60,8 @@ export class LocalVectorStore implements VectorStore {
   readonly backend = 'local' as const;
   private readonly namespaces = new Map<string, Namespace>();
   private readonly flushTimers = new Map<string, NodeJS.Timeout>();
+  /** Namespaces whose files are being removed, until they are. */
+  private readonly dropping = new Map<string, Promise<void>>();
   private readonly m: number;
   private readonly efConstruction: number;
   private readonly efSearch: number;
@@ -168,9 +170,18 @@ export class LocalVectorStore implements VectorStore {
     this.flushTimers.delete(namespace);
     const space = this.namespaces.get(namespace);
     this.namespaces.delete(namespace);
-    // A write still running would put its files back into the removed directory.
-    await space?.writing?.catch(() => {});
-    fs.rmSync(this.directoryOf(namespace), { recursive: true, force: true });
+    // A write still running would put its files back into the removed directory: the files go after it.
+    // Meanwhile the namespace reads as gone, and changes to it wait.
+    const removed = (async () => {
+      await space?.writing?.catch(() => {});
+      fs.rmSync(this.directoryOf(namespace), { recursive: true, force: true });
+    })();
+    this.dropping.set(namespace, removed);
+    try {
+      await removed;
+    } finally {
+      this.dropping.delete(namespace);
+    }
   }
 
   /** Writes every changed namespace now. */
@@ -213,6 +224,7 @@ export class LocalVectorStore implements VectorStore {
   private load(namespace: string): Namespace | undefined {
     const cached = this.namespaces.get(namespace);
     if (cached) return cached;
+    if (this.dropping.has(namespace)) return undefined;
     const directory = this.directoryOf(namespace);
     const metaFile = path.join(directory, 'meta.json');
     if (!fs.existsSync(metaFile)) return undefined;
@@ -242,6 +254,11 @@ export class LocalVectorStore implements VectorStore {
    */
   private async change<T>(namespace: string, apply: (space: Namespace | undefined) => T): Promise<T> {
     for (;;) {
+      const dropping = this.dropping.get(namespace);
+      if (dropping) {
+        await dropping.catch(() => {});
+        continue;
+      }
       const space = this.load(namespace);
       if (!space?.writing) return apply(space);
       await space.writing.catch(() => {});
