@@ -301,6 +301,25 @@ describe('many instances', () => {
     assert.ok(b.stats().bus!.received >= 3);
   });
 
+  test('a stale fill that lands after a delete is cleared by the repeated delete', async () => {
+    const namespace = uniqueNamespace();
+    const writer = await cacheWith({ namespace });
+    const reader = await cacheWith({ namespace });
+    const key = `${namespace}:ws:entity:contact:1`;
+    const redis = await rawRedis();
+    try {
+      await writer.delete(key);
+      // Another process read the record before the delete and its fill reaches Redis only now (it stalled):
+      // the old value is back in Redis, and the reader caches it.
+      await redis.set(key, JSON.stringify('old'), { expiration: { type: 'PX', value: 300_000 } });
+      assert.equal(await reader.get(key), 'old');
+      await until(async () => (await reader.get(key)) === undefined, 5_000);
+      assert.equal(await redis.get(key), null, 'gone from Redis too');
+    } finally {
+      redis.destroy();
+    }
+  });
+
   test('a shared-only value is dropped on every instance the moment the deletion returns', async () => {
     const namespace = uniqueNamespace();
     const a = await cacheWith({ namespace });

@@ -64,6 +64,8 @@ export interface GetOrSetOptions {
 }
 
 const LOCK_POLL_MS = 25;
+/** How long after a delete it is repeated: longer than a stalled fill takes to reach Redis, in practice. */
+const REPEAT_DELETE_MS = 1_000;
 
 export class TieredCache {
   readonly namespace: string;
@@ -72,6 +74,8 @@ export class TieredCache {
   private readonly bus?: InvalidationBus;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly background = new Set<Promise<unknown>>();
+  /** Deletes to repeat (see repeatLater). */
+  private readonly repeats = new Set<NodeJS.Timeout>();
   /** Bumped by every invalidation: a load that started before one must not store its (maybe stale) result. */
   private generation = 0;
   private readonly counters = { hits: 0, misses: 0, sets: 0, deletes: 0, l1Hits: 0, l1Misses: 0, errors: 0 };
@@ -109,6 +113,8 @@ export class TieredCache {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.repeats) clearTimeout(timer);
+    this.repeats.clear();
     await Promise.all(this.background);
     await this.bus?.close();
     await this.l2?.close();
@@ -220,9 +226,28 @@ export class TieredCache {
 
   async delete(keys: string | readonly string[]): Promise<void> {
     const list = typeof keys === 'string' ? [keys] : keys;
+    this.counters.deletes += list.length;
+    await this.invalidateKeys(list);
+    if (this.l2) this.repeatLater(list);
+  }
+
+  /**
+   * A fill in another process that read the source before this delete can reach Redis after it (that process
+   * stalled between its read and its write) and put the old value back for everyone until its TTL. So the
+   * delete is repeated once, a moment later: a "delayed double delete", which clears what such a fill left.
+   */
+  private repeatLater(keys: readonly string[]): void {
+    const timer = setTimeout(() => {
+      this.repeats.delete(timer);
+      this.inBackground(this.invalidateKeys(keys));
+    }, REPEAT_DELETE_MS);
+    timer.unref();
+    this.repeats.add(timer);
+  }
+
+  private async invalidateKeys(list: readonly string[]): Promise<void> {
     this.generation += 1;
     for (const key of list) this.l1.delete(key);
-    this.counters.deletes += list.length;
     if (this.l2) {
       const [removed] = await Promise.all([
         this.l2.delete(list),
