@@ -18,7 +18,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SingleBar } from 'cli-progress';
-import hnsw from 'hnswlib-node';
 import { createLocalEmbedder } from '../src/ai/embedders/local.ts';
 import { createOnnxModel } from '../src/ai/embedders/onnx-model.ts';
 import { createAi } from '../src/ai/index.ts';
@@ -27,7 +26,7 @@ import { generateWorkspace } from '../src/crm/seed/generator.ts';
 import { industries, noteTemplates, requirementTemplates } from '../src/crm/seed/vocabulary.ts';
 import { entityChunks, entityPassages } from '../src/vector/entity-text.ts';
 import { createVector } from '../src/vector/index.ts';
-import { LocalVectorStore } from '../src/vector/stores/local.ts';
+import { LocalVectorStore, readIndexFiles } from '../src/vector/stores/local.ts';
 import { startChildServer } from './support/child-server.ts';
 import { seededInstance } from './support/seeded-instance.ts';
 import { percentile } from './support/stats.ts';
@@ -70,13 +69,9 @@ function makeQueries(count: number): string[] {
 }
 
 /** The vectors a workspace's embedded index holds, read from its files (meta.json names the live labels). */
-function indexedVectors(directory: string, dimensions: number) {
-  const meta = JSON.parse(fs.readFileSync(path.join(directory, 'meta.json'), 'utf8')) as {
-    generation: string;
-    labels: [number, string, string, number][];
-  };
-  const graph = new hnsw.HierarchicalNSW('ip', dimensions);
-  graph.readIndexSync(path.join(directory, `index-${meta.generation}.bin`));
+function indexedVectors(directory: string) {
+  const { meta, graph } = readIndexFiles(directory);
+  const { dimensions } = meta;
   const matrix = new Float32Array(meta.labels.length * dimensions);
   const rowByKey = new Map<string, number>();
   meta.labels.forEach(([label, entityType, entityId, chunk], row) => {
@@ -251,10 +246,7 @@ async function main() {
     // Exact search runs over the vectors the index holds, read back from its files: the engine's recall, whatever
     // the embedder (q8 weights quantize activations per batch, so re-embedding a text need not give its vector).
     const dimensions = embedder.dimensions;
-    const { matrix, rowByKey } = indexedVectors(
-      path.join(instance.dataDir, 'vectors', workspaceId),
-      dimensions,
-    );
+    const { matrix, rowByKey } = indexedVectors(path.join(instance.dataDir, 'vectors', workspaceId));
     const vectorCount = rowByKey.size;
     const queries = makeQueries(queryCount);
     // Latency first, on its own: the exact scans below allocate heavily and their garbage collection would

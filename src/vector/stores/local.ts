@@ -229,9 +229,7 @@ export class LocalVectorStore implements VectorStore {
     const metaFile = path.join(directory, 'meta.json');
     if (!fs.existsSync(metaFile)) return undefined;
     try {
-      const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as Meta;
-      const graph = new HierarchicalNSW('ip', meta.dimensions);
-      graph.readIndexSync(path.join(directory, `index-${meta.generation}.bin`));
+      const { meta, graph } = readIndexFiles(directory);
       const space: Namespace = { meta, graph, keys: new Map(), labelsOf: new Map(), dirty: false };
       for (const [label, entityType, entityId, chunk] of meta.labels) {
         space.keys.set(label, { entityType, entityId, chunk });
@@ -352,6 +350,14 @@ function directorySize(directory: string): number {
   return fs
     .readdirSync(directory)
     .reduce((sum, file) => sum + fs.statSync(path.join(directory, file)).size, 0);
+}
+
+/** A namespace's current generation as written: meta.json and the graph it names (throws if unreadable). */
+export function readIndexFiles(directory: string): { meta: Meta; graph: Graph } {
+  const meta = JSON.parse(fs.readFileSync(path.join(directory, 'meta.json'), 'utf8')) as Meta;
+  const graph = new HierarchicalNSW('ip', meta.dimensions);
+  graph.readIndexSync(path.join(directory, `index-${meta.generation}.bin`));
+  return { meta, graph };
 }
 
 /**
